@@ -1,0 +1,8 @@
+"""`python ingest.py [PATHS…]`: the same as `planqa ingest` (see `planqa ingest --help`)."""
+
+import sys
+
+from qa.cli import main
+
+if __name__ == "__main__":
+    sys.exit(main(["ingest", *sys.argv[1:]]))

@@ -1,0 +1,1 @@
+"""PlanQA: cited answers from Chinese government plans (the domain: documents, clauses, retrieval, answers)."""

@@ -1,0 +1,154 @@
+"""Clauses -> chunks: one chunk per clause, split at sentence ends only when too long for the embedder.
+
+Pure: the token counter is passed in (the embedder's own tokenizer in production, ``len`` in tests).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from qa.documents import Document
+from qa.normalize import search_form
+from qa.parsing import Clause
+
+CONTEXT_SEPARATOR = " › "
+_SENTENCE_END = re.compile(r"(?<=[。！？；!?;])")
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """What the store holds for one clause (or one part of a long clause), with full provenance."""
+
+    chunk_id: str
+    doc_id: str
+    doc_hash: str
+    path: str  # "一、/(一)/2."
+    path_label: str  # "一、(一)2."
+    part: int  # 1-based; parts > 1 only for split clauses
+    parts: int
+    text: str  # display text of this part
+    search_text: str
+    embed_text: str  # context + clause, normalised: what the embedder sees
+    start: int
+    end: int
+    metadata: dict[str, str | int]
+
+    @property
+    def clause_hash(self) -> str:
+        return str(self.metadata["clause_hash"])
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split at Chinese/ASCII sentence ends and line breaks, keeping the punctuation."""
+    pieces = [p for line in text.split("\n") for p in _SENTENCE_END.split(line)]
+    return [p for p in pieces if p.strip()]
+
+
+def pack(sentences: list[str], budget: int, count: Callable[[str], int]) -> list[str]:
+    """Greedily group consecutive sentences into parts of at most ``budget`` tokens.
+
+    A single sentence over budget is cut at the character that reaches the budget (rare: a run-on list).
+    """
+    parts: list[str] = []
+    current = ""
+    for sentence in sentences:
+        while count(sentence) > budget:
+            cut = _longest_prefix(sentence, budget, count)
+            if current:
+                parts.append(current)
+                current = ""
+            parts.append(sentence[:cut])
+            sentence = sentence[cut:]
+        if current and count(current + sentence) > budget:
+            parts.append(current)
+            current = ""
+        current += sentence
+    if current:
+        parts.append(current)
+    return parts
+
+
+def _longest_prefix(text: str, budget: int, count: Callable[[str], int]) -> int:
+    lo, hi = 1, len(text)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if count(text[:mid]) <= budget:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def context_line(doc: Document, clause: Clause) -> str:
+    """``赣州市2023年卫生健康工作要点 › 一、大力实施健康赣州建设筑基行动``: what situates a clause."""
+    return CONTEXT_SEPARATOR.join([doc.info.citation_title, *clause.headings])
+
+
+def chunk_document(doc: Document, max_tokens: int, count_tokens: Callable[[str], int]) -> list[Chunk]:
+    """One chunk per clause; clauses longer than ``max_tokens`` (with their context) split at sentence ends."""
+    chunks: list[Chunk] = []
+    for index, clause in enumerate(doc.clauses):
+        context = search_form(context_line(doc, clause)) + CONTEXT_SEPARATOR
+        budget = max(32, max_tokens - count_tokens(context))
+        texts = [clause.text] if count_tokens(search_form(clause.text)) <= budget else pack(
+            split_sentences(clause.text), budget, lambda s: count_tokens(search_form(s))
+        )
+        offset = clause.start
+        for part, text in enumerate(texts, start=1):
+            start, end = _locate(doc.text, text, offset, clause)
+            offset = end
+            search_text = search_form(text)
+            clause_hash = clause.content_hash
+            chunk_id = f"{doc.info.doc_id}:{doc.content_hash[:12]}:{index:04d}.{part}"
+            metadata: dict[str, str | int] = {
+                "doc_id": doc.info.doc_id,
+                "doc_hash": doc.content_hash,
+                "title": doc.info.title,
+                "short_title": doc.info.citation_title,
+                "issuer": doc.info.issuer,
+                "region": doc.info.region,
+                "year": doc.info.year,
+                "date": doc.info.date,
+                "path": clause.path_key,
+                "path_label": clause.path_label,
+                "headings": "\n".join(clause.headings),
+                "lead": clause.lead,
+                "office": clause.office,
+                "kind": clause.kind,
+                "part": part,
+                "parts": len(texts),
+                "start": start,
+                "end": end,
+                "clause_start": clause.start,
+                "clause_end": clause.end,
+                "clause_hash": clause_hash,
+                "order": index,
+                "search_text": search_text,
+            }
+            embed_text = context + search_text
+            chunks.append(
+                Chunk(
+                    chunk_id, doc.info.doc_id, doc.content_hash, clause.path_key, clause.path_label, part,
+                    len(texts), text, search_text, embed_text, start, end, metadata,
+                )
+            )
+    return chunks
+
+
+def _locate(source: str, part: str, offset: int, clause: Clause) -> tuple[int, int]:
+    """Span of a clause part in the source; a part rejoined across line breaks falls back to the clause span."""
+    if len(part) == len(clause.text):
+        return clause.start, clause.end
+    head = part[: min(12, len(part))]
+    found = source.find(head, offset, clause.end)
+    start = found if found >= 0 else offset
+    end = min(clause.end, start + len(part)) if found >= 0 else clause.end
+    return start, end
+
+
+def embedding_key(embed_text: str, embedder_id: str) -> str:
+    """Cache key of one embedding: the same text under the same model is never embedded twice."""
+    return hashlib.sha256(f"{embedder_id}\n{embed_text}".encode()).hexdigest()

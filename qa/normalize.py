@@ -1,0 +1,75 @@
+"""Text repair and normalisation: pure functions of text, no I/O.
+
+Two texts are kept per clause: the *display* text (the plan as written, noise repaired: what users see and
+what is quoted) and the *search* text (simplified Chinese, NFKC, no whitespace: what is embedded, indexed
+and matched). Questions go through the same :func:`search_form`, so 衛生 finds 卫生 and the reverse.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+# A CJK character followed by its pinyin in parentheses, as pasted from annotated web pages: 衛(wèi)生.
+# Only lowercase Latin letters with tone marks qualify, so (一), (1), (AED) and (备案制管理) are left alone;
+# a plain-ASCII syllable needs a CJK character right before it, as in 監(jiān) / 國(guó) / 體(tǐ).
+_PINYIN_LETTERS = "a-zāáǎàēéěèīíǐìōóǒòūúǔùüǖǘǚǜńňǹḿ"
+_PINYIN_AFTER_HAN = re.compile(rf"(?<=[\u3400-\u9fff\uf900-\ufaff])\(([{_PINYIN_LETTERS}]{{1,6}})\)")
+
+# '?' runs that stand in for spaces or indentation (lost U+3000/NBSP): at line start, or spaced '? ? ?'.
+_LEADING_QMARKS = re.compile(r"^[?？\s\u3000\u00a0]*\?[?\s\u3000\u00a0]*")
+_SPACED_QMARKS = re.compile(r"(?:\? ){2,}\??")
+# Characters lost in a lossy encoding round trip show as '??' inside words (重點??瓢l展): they cannot be
+# recovered, only reported.
+LOST_CHARACTERS = re.compile(r"(?<=[\u3400-\u9fff])\?{1,4}|\?{1,4}(?=[\u3400-\u9fff])")
+
+_WHITESPACE = re.compile(r"[\s\u3000\u00a0\u200b\ufeff]+")
+
+
+def strip_pinyin(text: str) -> str:
+    """Remove pinyin glosses after characters: ``衛(wèi)生`` -> ``衛生``."""
+    return _PINYIN_AFTER_HAN.sub("", text)
+
+
+def strip_question_padding(line: str) -> str:
+    """Remove '?' runs used as spaces (``??? 現將…``, ``? ? ? 泰州市…``); keep '?' inside words."""
+    line = _LEADING_QMARKS.sub("", line)
+    return _SPACED_QMARKS.sub("", line)
+
+
+def repair_line(line: str) -> str:
+    """Display form of one source line: noise removed, the plan's own script and punctuation kept."""
+    line = strip_pinyin(line)
+    line = strip_question_padding(line)
+    return line.strip(" \t\u3000\u00a0\ufeff\u200b")
+
+
+@lru_cache(maxsize=1)
+def _t2s():  # type: ignore[no-untyped-def]
+    import opencc  # imported lazily: the converter loads its dictionaries on first use
+
+    return opencc.OpenCC("t2s")
+
+
+def to_simplified(text: str) -> str:
+    """Traditional -> simplified Chinese (OpenCC t2s); other text passes through."""
+    return _t2s().convert(text)
+
+
+def search_form(text: str) -> str:
+    """The normalised text used for embedding, lexical search and evidence matching.
+
+    Pinyin glosses and '?' noise removed, NFKC (full-width letters/digits/punctuation to half-width),
+    traditional -> simplified, all whitespace removed (PDF text spaces digits: ``2020 年``), lowercase.
+    """
+    text = strip_pinyin(text)
+    text = unicodedata.normalize("NFKC", text)
+    text = text.replace("?", "")
+    text = to_simplified(text)
+    return _WHITESPACE.sub("", text).lower()
+
+
+def compact(text: str) -> str:
+    """Whitespace-free form of display text (for comparing and hashing without layout)."""
+    return _WHITESPACE.sub("", text)

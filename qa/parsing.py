@@ -1,0 +1,423 @@
+"""Plan text -> front matter + numbered clauses. Pure: text in, data out, no I/O.
+
+The pipeline is line based so every clause keeps its character span in the source text:
+
+1. :func:`source_lines` splits the text into lines with spans, repairs each (pinyin glosses, '?' padding),
+   drops web-page chrome, page numbers and repeated running headers, and lifts the 索引号/发布机构 metadata
+   table out of the body.
+2. :func:`join_wrapped` rejoins lines that a PDF or a web page broke in mid-sentence.
+3. :func:`parse_plan` reads the numbering markers (一、 / (一) / 1. / (1) / ① / 第X章 / 第X条 / ——X工程)
+   into a tree, checking that each number follows the last of its kind so that "2020 年," or
+   "按照第三条规定" never open a clause, and emits one :class:`Clause` per leaf (plus a preamble and the own
+   text of sections that have it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from qa.normalize import LOST_CHARACTERS, compact, repair_line, search_form
+
+PARSER_VERSION = "1"
+PREAMBLE_PATH = "前言"
+
+# ---------------------------------------------------------------------------------------------- lines
+
+
+@dataclass(frozen=True)
+class Line:
+    """One repaired source line; ``start``/``end`` index the original text (the repaired text may be shorter)."""
+
+    text: str
+    start: int
+    end: int
+
+
+# Whole lines of web-page furniture around an article.
+_CHROME = re.compile(
+    r"^(发布时间|發佈時間|发布日期|來源|来源|浏览次数|字号|【?打印本页|【?关闭窗口|分享到|扫一扫|相关文章|相关主题|"
+    r"相关文档|最新文档|相关链接|上一篇|下一篇|责任编辑|【字体|附件下载)"
+)
+_CHROME_ANYWHERE = re.compile(r"浏览次数|瀏覽次數|扫一扫在手机|打印本页")
+_PAGE_NUMBER = re.compile(r"^(?:[—–\-－~]\s*\d{1,4}\s*[—–\-－~]|第\s*\d{1,4}\s*页(?:\s*[,，/]?\s*共\s*\d{1,4}\s*页)?|\d{1,4}\s*/\s*\d{1,4}|\d{1,4})$")
+# Keys of the information-disclosure table at the top of government pages (003).
+_METADATA_KEYS = ("索引号", "发布机构", "公开方式", "组配分类", "成文日期", "废止日期", "有效性", "发文字号", "主题分类", "发布日期", "文号")
+_PUBLISHED = re.compile(r"(?:发布时间|发布日期|發佈時間)\s*[:：]\s*(\d{4})[-年/.](\d{1,2})[-月/.](\d{1,2})")
+
+
+@dataclass
+class SourceLines:
+    """The body lines of a document after line-level cleaning, and what was lifted out of it."""
+
+    lines: list[Line]
+    metadata: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+def source_lines(text: str) -> SourceLines:
+    """Split ``text`` into repaired body lines with spans; drop chrome, page numbers, running headers."""
+    out = SourceLines(lines=[])
+    raw: list[Line] = []
+    pos = 0
+    for piece in text.splitlines(keepends=True):
+        body = piece.rstrip("\r\n")
+        repaired = repair_line(body)
+        if repaired:
+            lead = len(body) - len(body.lstrip(" \t\u3000\u00a0\ufeff?"))
+            raw.append(Line(repaired, pos + lead, pos + len(body.rstrip(" \t\u3000\u00a0"))))
+        pos += len(piece)
+
+    repeats = Counter(compact(line.text) for line in raw if len(line.text) <= 60)
+    seen: set[str] = set()
+    lost = 0
+    for line in raw:
+        text = line.text
+        if _is_metadata_row(text):
+            out.metadata.update(_metadata_pairs(text))
+            continue
+        if _CHROME.match(text) or _CHROME_ANYWHERE.search(text):
+            if m := _PUBLISHED.search(text):
+                out.metadata.setdefault("发布日期", f"{m[1]}-{int(m[2]):02d}-{int(m[3]):02d}")
+            continue
+        if _PAGE_NUMBER.match(text):
+            continue
+        # A short line that recurs (the title repeated by a PDF's running header, 002) is kept once.
+        key = compact(text)
+        if repeats[key] >= 2 and key in seen and not _MARKER_START.match(text):
+            continue
+        seen.add(key)
+        lost += len(LOST_CHARACTERS.findall(text))
+        out.lines.append(line)
+    if lost:
+        out.warnings.append(f"{lost} place(s) where characters were lost in an encoding round trip ('??' in words); kept as is")
+    return out
+
+
+def _is_metadata_row(text: str) -> bool:
+    return "|" in text and any(key in compact(text) for key in _METADATA_KEYS)
+
+
+def _metadata_pairs(text: str) -> dict[str, str]:
+    cells = [compact(cell) for cell in text.split("|")]
+    pairs = {}
+    for i in range(0, len(cells) - 1, 2):
+        if cells[i]:
+            pairs[cells[i]] = cells[i + 1]
+    return pairs
+
+
+# ------------------------------------------------------------------------------------------- markers
+
+_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_NUM = "零〇一二两三四五六七八九十百"
+_CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
+
+# style -> pattern; group "n" is the number, the match ends where the clause's own words begin.
+_MARKERS: dict[str, re.Pattern[str]] = {
+    "chapter": re.compile(rf"^第(?P<n>[{_CN_NUM}\d]{{1,4}})章(?:[\s\u3000]+|(?=\S))"),
+    "section": re.compile(rf"^第(?P<n>[{_CN_NUM}\d]{{1,4}})节(?:[\s\u3000]+|(?=\S))"),
+    "article": re.compile(rf"^第(?P<n>[{_CN_NUM}\d]{{1,5}})条(?:[\s\u3000]+|(?=\S))"),
+    "cn_dun": re.compile(rf"^(?P<n>[{_CN_NUM}]{{1,4}})[、，,]\s*"),
+    "cn_paren": re.compile(rf"^[(（]\s*(?P<n>[{_CN_NUM}]{{1,4}})\s*[)）]\s*"),
+    "num_dot": re.compile(r"^(?P<n>\d{1,3})\s*[.．、](?![\d.．])\s*"),
+    "num_paren": re.compile(r"^[(（]\s*(?P<n>\d{1,3})\s*[)）]\s*"),
+    "circled": re.compile(rf"^(?P<n>[{_CIRCLED}])\s*"),
+    "dash": re.compile(r"^(?:——|——|--|－－|─{2})\s*(?=\S)"),
+}
+_MARKER_START = re.compile("|".join(p.pattern for p in _MARKERS.values() if p.pattern).replace("(?P<n>", "(?:"))
+# A dash sub-heading whose dash the conversion dropped (002: "三级创建提升工程。不断提升…").
+_DASHLESS_HEADING = re.compile(r"^[^\s。,，、:：;；“”()（）]{2,14}(?:工程|行动|计划|工作)[。:：]")
+
+
+def chinese_number(token: str) -> int:
+    """``"二十一"`` -> 21, ``"12"`` -> 12, ``"③"`` -> 3."""
+    if token.isdigit() and token.isascii():
+        return int(token)
+    if len(token) == 1 and token in _CIRCLED:
+        return _CIRCLED.index(token) + 1
+    total, current = 0, 0
+    for ch in token:
+        if ch in _CN_DIGITS:
+            current = _CN_DIGITS[ch]
+        elif ch == "十":
+            total += (current or 1) * 10
+            current = 0
+        elif ch == "百":
+            total += (current or 1) * 100
+            current = 0
+    return total + current
+
+
+@dataclass(frozen=True)
+class Marker:
+    style: str
+    number: int  # 0 for dash headings
+    label: str  # as written, whitespace removed: "(十一)", "1.", "第三条", "——乡村能力提升工程"
+    rest: str  # the paragraph after the marker
+
+
+def read_marker(text: str, dashless_headings: bool = False) -> Marker | None:
+    """The numbering marker that opens ``text``, if any (no sequence check here)."""
+    for style, pattern in _MARKERS.items():
+        m = pattern.match(text)
+        if not m:
+            continue
+        rest = text[m.end() :]
+        if style == "dash":
+            return Marker("dash", 0, "——" + _lead(rest, 20), rest)
+        if not rest.strip():
+            return None  # a bare number is a page number or a list fragment, not a clause
+        if style == "cn_dun" and m.group(0)[-1] in ",，":
+            return None  # "一,二" is prose
+        return Marker(style, chinese_number(m["n"]), compact(m.group(0)), rest)
+    if dashless_headings and _DASHLESS_HEADING.match(text):
+        return Marker("dash", 0, "——" + _lead(text, 20), text)
+    return None
+
+
+# --------------------------------------------------------------------------------------- paragraphs
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    text: str
+    start: int
+    end: int
+
+
+_ENDS_SENTENCE = tuple("。！？；：!?;:…")
+_MID_SENTENCE_PUNCT = re.compile(r"[。，,、；;]")
+
+
+def join_wrapped(lines: list[Line]) -> list[Paragraph]:
+    """Rejoin lines broken in mid-sentence (PDF hard wraps, 002's blank-line breaks).
+
+    A line continues into the next when it does not end a sentence, already reads as running prose (has
+    sentence punctuation: titles and headings do not), and the next line does not open a clause.
+    """
+    paragraphs: list[Paragraph] = []
+    for line in lines:
+        if paragraphs and _continues(paragraphs[-1].text, line.text):
+            prev = paragraphs[-1]
+            paragraphs[-1] = Paragraph(prev.text + line.text, prev.start, line.end)
+        else:
+            paragraphs.append(Paragraph(line.text, line.start, line.end))
+    return paragraphs
+
+
+def _continues(previous: str, line: str) -> bool:
+    marker = _MARKER_START.match(previous)
+    prose = previous[marker.end() :] if marker else previous  # "一、目标任务": the 、 is the marker's
+    if previous.endswith(_ENDS_SENTENCE) or not _MID_SENTENCE_PUNCT.search(prose):
+        return False
+    return not _MARKER_START.match(line)
+
+
+# ------------------------------------------------------------------------------------------- clauses
+
+
+@dataclass(frozen=True)
+class Clause:
+    """One citable unit of a plan: a leaf clause, a section's own text, or the preamble.
+
+    ``path`` holds the markers as written from the top (``("一、", "(一)", "2.")``); ``headings`` the titles
+    of the enclosing sections (``("一、抓实抓细新阶段新冠疫情防控工作", "(一)持续强化监测预警")``); ``text`` is
+    the display text, ``search_text`` its normalised form; ``start``/``end`` its span in the source text.
+    """
+
+    path: tuple[str, ...]
+    headings: tuple[str, ...]
+    text: str
+    start: int
+    end: int
+    lead: str = ""
+    office: str = ""
+    kind: str = "clause"  # clause | section | preamble | paragraph
+
+    @property
+    def path_label(self) -> str:
+        """Citation form: ``一、(一)2.``; the preamble is ``前言``."""
+        return "".join(self.path)
+
+    @property
+    def path_key(self) -> str:
+        """Stable slash-joined form stored with the chunk: ``一、/(一)/2.``."""
+        return "/".join(self.path)
+
+    @property
+    def search_text(self) -> str:
+        return search_form(self.text)
+
+    @property
+    def content_hash(self) -> str:
+        return hashlib.sha256(f"{self.path_key}\n{self.text}".encode()).hexdigest()
+
+
+@dataclass
+class ParsedPlan:
+    """What the parser makes of one document's text."""
+
+    title: str
+    metadata: dict[str, str]
+    clauses: list[Clause]
+    front_matter: str = ""
+    warnings: list[str] = field(default_factory=list)
+
+
+_OFFICE = re.compile(r"[(（]\s*(?:责任处室|責任處室|责任单位|責任單位|牵头处室|牽頭處室|牵头单位|牽頭單位)\s*[:：]\s*([^()（）]+)[)）]")
+_TITLE = re.compile(r"(要点|要點|计划|計劃|方案|规划|規劃|意见|意見|纲要|綱要|办法|辦法)\s*(?:[(（][^()（）]{2,20}[)）])?$")
+_COVER_TITLE = re.compile(r"^关于|^關於|的通知$")
+_DATE_LINE = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日$")
+_ISSUER_LINE = re.compile(r"(委员会|委員會|卫生健康局|衛生健康局|卫健委|衛健委|人民政府|办公室|辦公室|办公厅|辦公廳)$")
+_DOC_NUMBER = re.compile(r"^\S{1,12}〔\d{4}〕\d{1,4}号$")
+
+
+@dataclass
+class _Node:
+    marker: Marker | None
+    paragraphs: list[Paragraph]
+    children: list[_Node] = field(default_factory=list)
+    parent: _Node | None = None
+
+
+def parse_plan(text: str) -> ParsedPlan:
+    """Parse a plan's full text into front matter, preamble and numbered clauses."""
+    src = source_lines(text)
+    paragraphs = join_wrapped(src.lines)
+    warnings = list(src.warnings)
+    metadata = dict(src.metadata)
+    dashless = any(p.text.startswith("——") for p in paragraphs)
+
+    # Front matter ends at the title line, or at the first paragraph that is prose, whichever comes first.
+    first_marker = next((i for i, p in enumerate(paragraphs) if read_marker(p.text)), len(paragraphs))
+    title, body_start = "", 0
+    for i, p in enumerate(paragraphs[:first_marker]):
+        if _TITLE.search(p.text) and not _COVER_TITLE.search(p.text) and len(p.text) <= 60:
+            title, body_start = p.text, i + 1
+    front = paragraphs[: max(body_start - 1, 0)]
+    for p in front:
+        if m := _DATE_LINE.match(p.text):
+            metadata.setdefault("日期", f"{m[1]}-{int(m[2]):02d}-{int(m[3]):02d}")
+        elif _DOC_NUMBER.match(p.text):
+            metadata.setdefault("文号", p.text)
+        elif _ISSUER_LINE.search(p.text) and len(p.text) <= 20:
+            metadata.setdefault("发布机构", p.text)
+
+    root = _Node(None, [])
+    stack: list[_Node] = [root]
+    last_number: dict[str, int] = {}
+    for p in paragraphs[body_start:]:
+        marker = read_marker(p.text, dashless_headings=dashless)
+        if marker is not None:
+            accepted, note = _fits_sequence(marker, stack, last_number)
+            if accepted:
+                if note:
+                    warnings.append(f"numbering {note} at {marker.label} (offset {p.start})")
+                if marker.style in _styles(stack):  # a sibling (or an ancestor's sibling): close to it
+                    while stack[-1].marker is not None and stack[-1].marker.style != marker.style:
+                        stack.pop()
+                    stack.pop()
+                node = _Node(marker, [p], parent=stack[-1])
+                stack[-1].children.append(node)
+                stack.append(node)
+                if marker.style != "dash":
+                    last_number[marker.style] = marker.number
+                continue
+        stack[-1].paragraphs.append(p)
+
+    clauses = list(_emit(root, (), ()))
+    if not any(c.kind != "preamble" for c in clauses) and clauses:
+        warnings.append("no clause numbering recognised: ingested paragraph by paragraph")
+        clauses = [
+            Clause((f"¶{i}",), (), p.text, p.start, p.end, kind="paragraph")
+            for i, p in enumerate(root.paragraphs, start=1)
+        ]
+    return ParsedPlan(
+        title=title,
+        metadata=metadata,
+        clauses=clauses,
+        front_matter="\n".join(p.text for p in front),
+        warnings=warnings,
+    )
+
+
+def _styles(stack: list[_Node]) -> list[str]:
+    return [n.marker.style for n in stack[1:] if n.marker]
+
+
+def _fits_sequence(marker: Marker, stack: list[_Node], last_number: dict[str, int]) -> tuple[bool, str]:
+    """Accept a marker when its number follows the last of its style (or restarts at 1 under a new parent).
+
+    Returns (accepted, note); the note names a tolerated irregularity (a jump of up to 3, a repeat).
+    """
+    if marker.style == "dash":
+        return True, ""
+    styles = _styles(stack)
+    if marker.style in styles:
+        expected = next(n.marker.number for n in reversed(stack[1:]) if n.marker and n.marker.style == marker.style) + 1
+    else:
+        expected = last_number.get(marker.style, 0) + 1
+        if marker.number == 1:
+            return True, ""
+    if marker.number == expected:
+        return True, ""
+    if expected < marker.number <= expected + 3 and marker.style in styles:
+        return True, f"jumps from {expected - 1} to {marker.number}"
+    if marker.number == expected - 1 and marker.style in styles:
+        return True, f"repeats {marker.number}"
+    return False, ""
+
+
+def _emit(node: _Node, path: tuple[str, ...], headings: tuple[str, ...]):  # type: ignore[no-untyped-def]
+    """Yield the clauses under ``node``: leaves, sections with their own body text, the preamble."""
+    if node.marker is None:  # the root: its paragraphs are the preamble
+        if node.paragraphs:
+            yield _clause(node.paragraphs, (PREAMBLE_PATH,) if not path else path, headings, kind="preamble")
+        child_path = path
+    else:
+        own_path = path + (node.marker.label,)
+        own_is_body = len(node.paragraphs) > 1 or not _is_title(node.marker.rest)
+        if not node.children or own_is_body:
+            kind = "clause" if not node.children else "section"
+            yield _clause(node.paragraphs, own_path, headings, kind=kind, lead=_lead(node.marker.rest, 30))
+        # A dash sub-heading (——乡村能力提升工程) titles its clauses but is not part of their citation.
+        child_path = path if node.marker.style == "dash" else own_path
+        headings = headings + (_heading(node),)
+    for child in node.children:
+        yield from _emit(child, child_path, headings)
+
+
+def _clause(paragraphs: list[Paragraph], path, headings, kind: str, lead: str = "") -> Clause:  # type: ignore[no-untyped-def]
+    text = "\n".join(p.text for p in paragraphs)
+    offices = [m.group(1).strip() for m in _OFFICE.finditer(text)]
+    return Clause(
+        path=path,
+        headings=headings,
+        text=text,
+        start=paragraphs[0].start,
+        end=paragraphs[-1].end,
+        lead=lead,
+        office="、".join(dict.fromkeys(offices)),
+        kind=kind,
+    )
+
+
+def _is_title(rest: str) -> bool:
+    """A heading without body: short, no sentence inside (``大力实施健康赣州建设筑基行动``)."""
+    core = rest.rstrip("。")
+    return len(core) <= 40 and not re.search(r"[。；;]", core)
+
+
+def _lead(rest: str, limit: int) -> str:
+    """The clause's lead phrase: its first sentence when short (``全面推进健康促进行动``)."""
+    first = re.split(r"[。:：；;]", rest, maxsplit=1)[0].strip()
+    return first if 0 < len(first) <= limit else ""
+
+
+def _heading(node: _Node) -> str:
+    assert node.marker is not None
+    label = "" if node.marker.style == "dash" else node.marker.label
+    return label + (_lead(node.marker.rest, 40) or node.marker.rest[:40])

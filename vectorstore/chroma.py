@@ -1,0 +1,286 @@
+"""The clause store on Chroma: the only module of PlanQA that imports ``chromadb``.
+
+Two collections per embedding model:
+
+- ``<prefix>_<model>``: one record per chunk (clause or clause part), its vector, display text and provenance.
+- ``<prefix>_<model>_documents``: one record per plan, holding the plan's current content hash. Writing this
+  record is the commit point of an ingest: chunks of any other version of that plan are invisible to
+  readers and removed on the next write, so a crash mid-ingest never leaves a half-written plan visible.
+
+Chroma's default embedding function downloads a model: every collection here is opened with
+``embedding_function=None`` and vectors are always computed by PlanQA's own embedder.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from qa.settings import Settings
+
+log = logging.getLogger(__name__)
+
+ADD_BATCH = 256
+GET_BATCH = 200
+
+
+class StoreError(RuntimeError):
+    """The store cannot be used as configured; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class StoredChunk:
+    """A chunk read back from the store. ``score`` is cosine similarity (1 = same direction) when queried."""
+
+    chunk_id: str
+    text: str
+    metadata: dict[str, Any]
+    score: float = 0.0
+
+    @property
+    def doc_id(self) -> str:
+        return str(self.metadata.get("doc_id", ""))
+
+
+@dataclass(frozen=True)
+class DocumentRecord:
+    doc_id: str
+    doc_hash: str
+    metadata: dict[str, Any]
+
+
+def _client(settings: Settings) -> Any:
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    if settings.chroma_mode == "http":
+        headers = {"Authorization": f"Bearer {settings.chroma_token}"} if settings.chroma_token else None
+        try:
+            return chromadb.HttpClient(
+                host=settings.chroma_host, port=settings.chroma_port, ssl=settings.chroma_ssl,
+                headers=headers, settings=chroma_settings,
+            )
+        except Exception as exc:  # chromadb raises plain ValueError/ConnectionError variants here
+            raise StoreError(
+                f"cannot reach the Chroma server at {settings.chroma_host}:{settings.chroma_port} ({exc}); "
+                "start it with `chroma run --path DIR --port PORT` or fix PLANQA_CHROMA_HOST/PORT"
+            ) from exc
+    if settings.chroma_mode != "embedded":
+        raise StoreError(f"setting chroma_mode: unknown {settings.chroma_mode!r}; use 'embedded' or 'http'")
+    path = settings.store_path
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / ".planqa-write-test"
+        probe.write_text("ok")
+        probe.unlink()
+    except OSError as exc:
+        raise StoreError(f"store directory {path} is not writable ({exc}); choose another with --store or fix its permissions") from exc
+    try:
+        return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+    except Exception as exc:
+        raise StoreError(
+            f"cannot open the Chroma store at {path} ({exc}); if it is corrupted, move it aside and run ingest again"
+        ) from exc
+
+
+class ChromaClauseStore:
+    """Clause chunks and plan records in Chroma, for one embedding model."""
+
+    def __init__(self, settings: Settings, model_id: str, client: Any = None) -> None:
+        self.settings = settings
+        self.model_id = model_id
+        self.collection_name = f"{settings.collection_prefix}_{model_id}"
+        self._client = client
+        self._chunks: Any = None
+        self._documents: Any = None
+
+    # -- connection --------------------------------------------------------------------------------
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            self._client = _client(self.settings)
+        return self._client
+
+    def _open(self) -> tuple[Any, Any]:
+        if self._chunks is None:
+            try:
+                self._chunks = self.client.get_or_create_collection(
+                    self.collection_name,
+                    embedding_function=None,
+                    configuration={"hnsw": {"space": "cosine"}},
+                    metadata={"embedder": self.model_id},
+                )
+                self._documents = self.client.get_or_create_collection(
+                    self.collection_name + "_documents",
+                    embedding_function=None,
+                    metadata={"embedder": self.model_id},
+                )
+            except StoreError:
+                raise
+            except Exception as exc:
+                self.reset_connection()
+                raise StoreError(f"Chroma store unavailable ({exc}); check the store path or server and retry") from exc
+            found = (self._chunks.metadata or {}).get("embedder")
+            if found != self.model_id:
+                chunks, self._chunks = self._chunks, None
+                raise StoreError(
+                    f"collection {chunks.name!r} holds vectors of embedder {found!r}, not {self.model_id!r}; "
+                    "vectors of different models cannot be mixed: use another collection_prefix or re-ingest into a new store"
+                )
+        return self._chunks, self._documents
+
+    def reset_connection(self) -> None:
+        """Forget the client and collections so the next call reconnects (a restarted server)."""
+        self._client = None
+        self._chunks = None
+        self._documents = None
+
+    def _call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        """Run a Chroma call; on a connection failure reconnect once, then report a clear error."""
+        try:
+            return fn(*args, **kwargs)
+        except StoreError:
+            raise
+        except Exception as exc:
+            if self.settings.chroma_mode != "http":
+                raise
+            log.warning("Chroma call failed (%s); reconnecting once", exc)
+            self.reset_connection()
+            try:
+                return fn(*args, **kwargs)
+            except Exception as exc2:
+                self.reset_connection()
+                raise StoreError(
+                    f"Chroma server {self.settings.chroma_host}:{self.settings.chroma_port} did not answer ({exc2}); "
+                    "check that it is running; the next call reconnects"
+                ) from exc2
+
+    # -- plans -------------------------------------------------------------------------------------
+
+    def documents(self) -> dict[str, DocumentRecord]:
+        """The committed version of every plan in the store."""
+
+        def read() -> dict[str, DocumentRecord]:
+            _, docs = self._open()
+            got = docs.get(include=["metadatas"])
+            return {
+                i: DocumentRecord(i, str(m.get("doc_hash", "")), dict(m))
+                for i, m in zip(got["ids"], got["metadatas"] or [], strict=False)
+            }
+
+        return self._call(read)
+
+    def chunk_count(self) -> int:
+        return self._call(lambda: self._open()[0].count())
+
+    def cached_embeddings(self, keys: Sequence[str]) -> dict[str, list[float]]:
+        """Vectors already in the store for these embedding keys (so unchanged clauses are not re-embedded)."""
+
+        def read() -> dict[str, list[float]]:
+            chunks, _ = self._open()
+            found: dict[str, list[float]] = {}
+            unique = list(dict.fromkeys(keys))
+            for i in range(0, len(unique), GET_BATCH):
+                got = chunks.get(where={"embed_key": {"$in": unique[i : i + GET_BATCH]}}, include=["embeddings", "metadatas"])
+                for meta, vector in zip(got["metadatas"] or [], got["embeddings"] if got["embeddings"] is not None else [], strict=False):
+                    found[str(meta["embed_key"])] = [float(x) for x in vector]
+            return found
+
+        return self._call(read)
+
+    def write_document(
+        self,
+        doc_id: str,
+        doc_hash: str,
+        ids: Sequence[str],
+        texts: Sequence[str],
+        embeddings: Sequence[Sequence[float]],
+        metadatas: Sequence[dict[str, Any]],
+        record: dict[str, Any],
+    ) -> None:
+        """Write a plan's chunks, then commit its record, then drop its other versions' chunks."""
+        chunks, docs = self._open()
+        for i in range(0, len(ids), ADD_BATCH):
+            sl = slice(i, i + ADD_BATCH)
+            self._call(
+                chunks.upsert,
+                ids=list(ids[sl]), documents=list(texts[sl]), embeddings=[list(e) for e in embeddings[sl]],
+                metadatas=[dict(m) for m in metadatas[sl]],
+            )
+        self._call(
+            docs.upsert,
+            ids=[doc_id], documents=[str(record.get("title", doc_id))], embeddings=[[1.0]],
+            metadatas=[{**record, "doc_hash": doc_hash, "committed_at": time.time()}],
+        )
+        self.remove_stale(doc_id, doc_hash)
+
+    def remove_stale(self, doc_id: str, keep_hash: str | None) -> None:
+        """Delete chunks of ``doc_id`` whose version is not ``keep_hash`` (all of them when None)."""
+        chunks, _ = self._open()
+        where: dict[str, Any] = {"doc_id": doc_id}
+        if keep_hash is not None:
+            where = {"$and": [{"doc_id": doc_id}, {"doc_hash": {"$ne": keep_hash}}]}
+        self._call(chunks.delete, where=where)
+
+    def delete_document(self, doc_id: str) -> None:
+        """Remove a plan: its record first (readers stop seeing it at once), then its chunks."""
+        _, docs = self._open()
+        self._call(docs.delete, ids=[doc_id])
+        self.remove_stale(doc_id, None)
+
+    def repair(self) -> list[str]:
+        """Remove chunks left by an interrupted ingest (no committed record, or another version). Returns doc ids repaired."""
+        records = self.documents()
+        chunks, _ = self._open()
+        seen: dict[str, set[str]] = {}
+        for meta in self.iter_metadata():
+            seen.setdefault(str(meta["doc_id"]), set()).add(str(meta["doc_hash"]))
+        repaired = []
+        for doc_id, hashes in seen.items():
+            keep = records[doc_id].doc_hash if doc_id in records else None
+            if hashes - ({keep} if keep else set()):
+                self.remove_stale(doc_id, keep)
+                repaired.append(doc_id)
+        return repaired
+
+    # -- reading -----------------------------------------------------------------------------------
+
+    def iter_metadata(self) -> Iterable[dict[str, Any]]:
+        chunks, _ = self._open()
+        total = self._call(chunks.count)
+        for offset in range(0, total, 1000):
+            got = self._call(chunks.get, include=["metadatas"], limit=1000, offset=offset)
+            yield from (dict(m) for m in got["metadatas"] or [])
+
+    def all_chunks(self, where: dict[str, Any] | None = None) -> list[StoredChunk]:
+        """Every committed chunk (optionally filtered): the lexical index is built from this."""
+        chunks, _ = self._open()
+        active = {r.doc_id: r.doc_hash for r in self.documents().values()}
+        out: list[StoredChunk] = []
+        total = self._call(chunks.count)
+        for offset in range(0, total, 1000):
+            got = self._call(chunks.get, where=where, include=["documents", "metadatas"], limit=1000, offset=offset)
+            for cid, text, meta in zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=False):
+                if active.get(str(meta.get("doc_id"))) == meta.get("doc_hash"):
+                    out.append(StoredChunk(cid, text, dict(meta)))
+        return out
+
+    def query(self, vector: Sequence[float], k: int, where: dict[str, Any] | None = None, active: dict[str, str] | None = None) -> list[StoredChunk]:
+        """The ``k`` nearest committed chunks to ``vector`` (cosine), best first."""
+        chunks, _ = self._open()
+        active = active if active is not None else {r.doc_id: r.doc_hash for r in self.documents().values()}
+        total = self._call(chunks.count)
+        if total == 0:
+            return []
+        fetch = min(total, k + 16)  # a little extra: chunks of uncommitted versions are dropped below
+        got = self._call(chunks.query, query_embeddings=[list(vector)], n_results=fetch, where=where, include=["documents", "metadatas", "distances"])
+        out = []
+        for cid, text, meta, dist in zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0], strict=False):
+            if active.get(str(meta.get("doc_id"))) == meta.get("doc_hash"):
+                out.append(StoredChunk(cid, text, dict(meta), 1.0 - float(dist)))
+        return out[:k]
