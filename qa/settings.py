@@ -37,6 +37,8 @@ class Settings:
     max_chunk_tokens: int = field(default=480, metadata={"doc": "Longest chunk in embedder tokens (e5-small reads 512); longer clauses split at sentence ends."})
     max_file_mb: float = field(default=20.0, metadata={"doc": "Files larger than this (MB) are refused by ingest."})
     top_k: int = field(default=8, metadata={"doc": "Clauses retrieved per question."})
+    refusal_min_coverage: float = field(default=0.5, metadata={"doc": "Extractive answers refuse when less than this share of the question's content words occur in the best clause (calibrated on eval/gold.jsonl)."})
+    refusal_min_confidence: float = field(default=0.45, metadata={"doc": "Extractive answers refuse below this combined evidence score (coverage, leg agreement, cosine, figure present; calibrated on eval/gold.jsonl)."})
     tiktoken_cache_dir: Path = field(default=Path.home() / ".cache" / "planqa" / "tiktoken", metadata={"doc": "Where the bundled tiktoken BPE files are placed so tiktoken works offline."})
     llm_base_url: str = field(default="", metadata={"doc": "OpenAI-compatible endpoint (e.g. http://127.0.0.1:11434/v1); empty = extractive answers only."})
     llm_api_key: str = field(default="", metadata={"doc": "API key for the LLM endpoint."})

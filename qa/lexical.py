@@ -1,0 +1,119 @@
+"""The lexical leg: jieba tokens of the search text, BM25 via ``bm25s`` (sparse matrices, no scan per query).
+
+LangChain's BM25 retriever splits on whitespace, which makes a Chinese sentence one token; here jieba's
+search-mode cut (words plus their sub-words: 家庭医生签约 -> 家庭, 医生, 签约, 家庭医生…) does the splitting,
+with a domain dictionary (``qa/data/domain_words.txt``) so terms like 医共体 and 分级诊疗 stay whole.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from collections import Counter
+import threading
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+# Function words and question words that carry no topic: kept out of the index and of coverage checks.
+STOPWORDS = frozenset(
+    """的 了 和 与 及 等 在 是 为 对 将 把 被 由 从 到 至 于 以 按 向 跟 同 并 或 而 其 之 也 都 就 又 还 要 会 能 可 可以 应 需 需要
+    什么 多少 几 几个 哪 哪些 哪个 哪里 哪儿 哪家 哪几 如何 怎么 怎样 怎么样 是否 有没有 有 没有 吗 呢 吧 啊 么 请问 请 问 一下 我 我们 你 你们 他们
+    这 那 这个 那个 这些 那些 该 此 各 每 个 今年 明年 方面 相关 有关 情况 工作 提出 要求 目标 主要 具体 内容 分别 怎么办 说 讲 计划 打算
+    家 所 张 名 场 项 次 条 措施 举措 安排 打算 部署 做法 哪方面 呀 哦 嗯 年 月 日 市 区 县 省 全市 全区 全省 文件 规划 要点""".split()
+)
+_TOKEN_OK = re.compile(r"[\u3400-\u9fffA-Za-z0-9%‰.+]")
+
+
+@lru_cache(maxsize=1)
+def domain_words() -> tuple[str, ...]:
+    text = (resources.files("qa") / "data" / "domain_words.txt").read_text(encoding="utf-8")
+    return tuple(w.strip() for w in text.splitlines() if w.strip() and not w.startswith("#"))
+
+
+class Tokenizer:
+    """A jieba tokenizer of its own (the module-level jieba state is never touched), loaded on first use."""
+
+    def __init__(self, extra_words: Iterable[str] = ()) -> None:
+        self._extra = tuple(extra_words)
+        self._jieba: Any = None
+        self._posseg: Any = None
+        self._places: set[str] = set()
+        self._lock = threading.Lock()
+
+    def add_places(self, places: Iterable[str]) -> None:
+        """Teach the tokenizer place names of the stored plans (龙岗区, 任城), tagged as places."""
+        tok = self._load()
+        for place in places:
+            if place not in self._places:
+                tok.add_word(place, freq=20000, tag="ns")
+                self._places.add(place)
+
+    def _load(self) -> Any:
+        with self._lock:
+            if self._jieba is None:
+                import jieba
+
+                logging.getLogger("jieba").setLevel(logging.WARNING)
+                tok = jieba.Tokenizer()
+                for word in (*domain_words(), *self._extra):
+                    tok.add_word(word, freq=20000)
+                self._jieba = tok
+        return self._jieba
+
+    def tokens(self, search_text: str) -> list[str]:
+        """Index tokens of normalised text: jieba search-mode words, stopwords and punctuation dropped."""
+        words = self._load().lcut_for_search(search_text)
+        return [w for w in words if w not in STOPWORDS and _TOKEN_OK.search(w) and not w.isspace()]
+
+    def places(self, text: str) -> list[str]:
+        """Place names jieba tags in ``text`` (``ns``): 南京市, 赣州, 泰州."""
+        if self._posseg is None:
+            import jieba.posseg
+
+            self._posseg = jieba.posseg.POSTokenizer(self._load())
+        return [w.word for w in self._posseg.cut(text) if w.flag == "ns" or w.word in self._places]
+
+
+class BM25Index:
+    """BM25 over chunk search texts; scores only the posting lists of the query's tokens."""
+
+    def __init__(self, tokenizer: Tokenizer, ids: Sequence[str], texts: Sequence[str]) -> None:
+        import bm25s
+
+        self.tokenizer = tokenizer
+        self.ids = list(ids)
+        self._position = {cid: i for i, cid in enumerate(self.ids)}
+        self._bm25 = bm25s.BM25()
+        corpus = [tokenizer.tokens(t) or ["∅"] for t in texts]
+        if corpus:
+            self._bm25.index(corpus, show_progress=False)
+        self._df = Counter(token for tokens in corpus for token in set(tokens))
+
+    def idf(self, token: str) -> float:
+        """BM25 inverse document frequency of ``token`` (a word absent from the corpus gets the highest)."""
+        n, df = len(self.ids), self._df.get(token, 0)
+        return math.log((n - df + 0.5) / (df + 0.5) + 1.0)
+
+    def search(self, search_text: str, k: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
+        """Top ``k`` (chunk id, BM25 score > 0), optionally only among ``allowed`` ids."""
+        if not self.ids:
+            return []
+        query = [t for t in self.tokenizer.tokens(search_text) if t in self._bm25.vocab_dict]
+        if not query:
+            return []
+        mask = None
+        if allowed is not None:
+            mask = np.zeros(len(self.ids), dtype=np.float32)
+            for cid in allowed:
+                if cid in self._position:
+                    mask[self._position[cid]] = 1.0
+        scores = self._bm25.get_scores(query, weight_mask=mask)
+        top = np.argsort(-scores)[:k]
+        return [(self.ids[i], float(scores[i])) for i in top if scores[i] > 0]

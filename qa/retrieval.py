@@ -1,0 +1,305 @@
+"""Hybrid retrieval: dense (Chroma + the embedder) and lexical (jieba + BM25), fused by reciprocal rank.
+
+Questions are normalised like clauses (t2s, width, whitespace). Filters by plan, region and year can be given,
+and are inferred from the question when it names a place or a year ("赣州…", "2021年…") without an LLM; a
+named place or year that no stored plan covers is reported, so the answerer can refuse a near miss.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document as LCDocument
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict
+
+from qa.embeddings import ClauseEmbeddings
+from qa.lexical import BM25Index, Tokenizer
+from qa.normalize import search_form, to_simplified
+from vectorstore import ChromaClauseStore, StoredChunk
+
+RRF_K = 60
+# Generic place words jieba tags as places that never identify a plan.
+_GENERIC_PLACES = frozenset("中国 全国 全省 全市 全区 全县 国家 省 市 区 县 城乡 乡村 农村 基层 社区 各地 地方 本地 当地 国内 国外 境外 境内 海外".split())
+_ADMIN_SUFFIX = re.compile(r"(?:省|市|区|县|自治州|州|盟|旗)$")
+_YEAR = re.compile(r"(20\d{2}|19\d{2})\s*年?")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restrict retrieval to plans (doc ids), regions (substring of the plan's region) or years."""
+
+    doc_ids: frozenset[str] = frozenset()
+    regions: frozenset[str] = frozenset()
+    years: frozenset[int] = frozenset()
+
+    def __bool__(self) -> bool:
+        return bool(self.doc_ids or self.regions or self.years)
+
+    @classmethod
+    def of(cls, doc_ids: Sequence[str] = (), regions: Sequence[str] = (), years: Sequence[int] = ()) -> Filters:
+        return cls(frozenset(doc_ids), frozenset(regions), frozenset(int(y) for y in years))
+
+
+@dataclass(frozen=True)
+class PlanInfo:
+    """What the searcher knows of each stored plan, for filters and citations."""
+
+    doc_id: str
+    title: str
+    short_title: str
+    region: str
+    years: tuple[int, ...]
+    places: tuple[str, ...]  # short place names that identify the plan: 赣州, 泰州, 任城, 济宁 …
+
+
+@dataclass(frozen=True)
+class Retrieved:
+    """One retrieved clause with its fused score and how each leg ranked it (ranks are 1-based; 0 = not found)."""
+
+    chunk: StoredChunk
+    score: float
+    dense_rank: int = 0
+    dense_score: float = 0.0
+    lexical_rank: int = 0
+    lexical_score: float = 0.0
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        return self.chunk.metadata
+
+    @property
+    def doc_id(self) -> str:
+        return self.chunk.doc_id
+
+    @property
+    def text(self) -> str:
+        return self.chunk.text
+
+    @property
+    def path_label(self) -> str:
+        return str(self.meta.get("path_label", ""))
+
+    @property
+    def title(self) -> str:
+        return str(self.meta.get("short_title") or self.meta.get("title", ""))
+
+    def as_dict(self) -> dict[str, Any]:
+        m = self.meta
+        return {
+            "doc_id": self.doc_id, "title": self.title, "path": m.get("path"), "path_label": self.path_label,
+            "text": self.text, "office": m.get("office", ""), "start": m.get("start"), "end": m.get("end"),
+            "score": round(self.score, 5), "dense_rank": self.dense_rank, "dense_score": round(self.dense_score, 4),
+            "lexical_rank": self.lexical_rank, "lexical_score": round(self.lexical_score, 3),
+        }
+
+
+@dataclass
+class SearchResult:
+    """Ranked clauses plus what the searcher understood of the question."""
+
+    question: str
+    search_text: str
+    hits: list[Retrieved]
+    filters: Filters
+    inferred: Filters = field(default_factory=Filters)
+    uncovered: list[str] = field(default_factory=list)  # places/years named in the question that no plan covers
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+class HybridSearcher:
+    """Dense + lexical retrieval over one clause store. Thread-safe; the lexical index follows the store."""
+
+    def __init__(self, store: ChromaClauseStore, embeddings: ClauseEmbeddings, mode: str = "hybrid") -> None:
+        if mode not in {"hybrid", "dense", "lexical"}:
+            raise ValueError(f"retrieval mode {mode!r}: use hybrid, dense or lexical")
+        self.store = store
+        self.embeddings = embeddings
+        self.mode = mode
+        self._lock = threading.Lock()
+        self._signature: tuple = ()
+        self._index: BM25Index | None = None
+        self._chunks: dict[str, StoredChunk] = {}
+        self._plans: dict[str, PlanInfo] = {}
+        self._active: dict[str, str] = {}
+        self.tokenizer = Tokenizer()
+
+    # -- the store's current state ------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Rebuild the lexical index and plan list when the store's committed plans changed."""
+        records = self.store.documents()
+        signature = tuple(sorted((r.doc_id, r.doc_hash) for r in records.values()))
+        if signature == self._signature and self._index is not None:
+            return
+        with self._lock:
+            if signature == self._signature and self._index is not None:
+                return
+            chunks = self.store.all_chunks()
+            plans = {r.doc_id: _plan_info(r.doc_id, r.metadata) for r in records.values()}
+            self.tokenizer.add_places(_place_words(plans.values()))
+            index = BM25Index(self.tokenizer, [c.chunk_id for c in chunks], [str(c.metadata.get("search_text", "")) for c in chunks])
+            self._chunks = {c.chunk_id: c for c in chunks}
+            self._plans = plans
+            self._active = {r.doc_id: r.doc_hash for r in records.values()}
+            self._index = index
+            self._signature = signature
+
+    @property
+    def plans(self) -> dict[str, PlanInfo]:
+        self.refresh()
+        return self._plans
+
+    def chunks_of(self, doc_id: str) -> list[StoredChunk]:
+        self.refresh()
+        return sorted((c for c in self._chunks.values() if c.doc_id == doc_id), key=lambda c: (c.metadata.get("order", 0), c.metadata.get("part", 1)))
+
+    # -- filters -----------------------------------------------------------------------------------
+
+    def idf(self, token: str) -> float:
+        """How rare ``token`` is among stored clauses (BM25 idf); rare question words weigh more in evidence checks."""
+        self.refresh()
+        return self._index.idf(token) if self._index is not None else 1.0
+
+    def infer_filters(self, question: str) -> tuple[Filters, list[str]]:
+        """Places and years the question names -> filters; also the named ones no stored plan covers."""
+        text = to_simplified(question)
+        plans = self.plans
+        named_docs: set[str] = set()
+        uncovered: list[str] = []
+        for place in self.tokenizer.places(text):
+            core = _ADMIN_SUFFIX.sub("", place)
+            if place in _GENERIC_PLACES or core in _GENERIC_PLACES or len(core) < 2:
+                continue
+            matches = {p.doc_id for p in plans.values() if any(core in q or q in core for q in p.places)}
+            if matches:
+                named_docs |= matches
+            elif not self._mentioned_in_corpus(core):
+                uncovered.append(place)
+        years = {int(y) for y in _YEAR.findall(text) if 1990 <= int(y) <= 2100}
+        if years:
+            candidates = [p for p in plans.values() if not named_docs or p.doc_id in named_docs]
+            covered = {p.doc_id for p in candidates if set(p.years) & years}
+            if not covered:
+                uncovered.extend(f"{y}年" for y in sorted(years))
+            else:
+                named_docs = covered if named_docs or len(covered) < len(plans) else named_docs
+        return Filters.of(doc_ids=sorted(named_docs)), uncovered
+
+    def _mentioned_in_corpus(self, place: str) -> bool:
+        """A place named inside some clause (于都县 in the Ganzhou plan) is not 'uncovered'."""
+        return any(place in str(c.metadata.get("search_text", "")) for c in self._chunks.values())
+
+    def _allowed_docs(self, filters: Filters) -> set[str] | None:
+        if not filters:
+            return None
+        allowed = set(self.plans)
+        if filters.doc_ids:
+            allowed &= set(filters.doc_ids)
+        if filters.regions:
+            allowed = {d for d in allowed if any(search_form(r) in search_form(self._plans[d].region + self._plans[d].title) for r in filters.regions)}
+        if filters.years:
+            allowed = {d for d in allowed if set(self._plans[d].years) & set(filters.years)}
+        return allowed
+
+    # -- search ------------------------------------------------------------------------------------
+
+    def search(self, question: str, k: int = 10, filters: Filters | None = None, infer: bool = True) -> SearchResult:
+        """The ``k`` best clauses for ``question``; explicit ``filters`` win over inferred ones."""
+        started = time.perf_counter()
+        self.refresh()
+        text = search_form(question)
+        inferred, uncovered = self.infer_filters(question) if infer else (Filters(), [])
+        active_filters = filters if filters else inferred
+        allowed = self._allowed_docs(active_filters)
+        timings: dict[str, float] = {}
+        dense: list[StoredChunk] = []
+        lexical: list[tuple[str, float]] = []
+        depth = max(k * 3, 30)
+        if allowed is not None and not allowed:
+            return SearchResult(question, text, [], active_filters, inferred, uncovered, {"total_ms": _ms(started)})
+        if self.mode in {"hybrid", "dense"}:
+            t = time.perf_counter()
+            vector = self.embeddings.embed_query(text)
+            where = {"doc_id": {"$in": sorted(allowed)}} if allowed is not None else None
+            dense = self.store.query(vector, depth, where=where, active=self._active)
+            timings["dense_ms"] = _ms(t)
+        if self.mode in {"hybrid", "lexical"} and self._index is not None:
+            t = time.perf_counter()
+            allowed_ids = {cid for cid, c in self._chunks.items() if c.doc_id in allowed} if allowed is not None else None
+            lexical = self._index.search(text, depth, allowed_ids)
+            timings["lexical_ms"] = _ms(t)
+        hits = fuse(dense, lexical, self._chunks)[:k]
+        timings["total_ms"] = _ms(started)
+        return SearchResult(question, text, hits, active_filters, inferred, uncovered, timings)
+
+
+def fuse(dense: Sequence[StoredChunk], lexical: Sequence[tuple[str, float]], chunks: dict[str, StoredChunk]) -> list[Retrieved]:
+    """Reciprocal rank fusion (k=60) of the two legs; a leg that is empty simply does not vote."""
+    scores: dict[str, float] = {}
+    info: dict[str, dict[str, Any]] = {}
+    for rank, chunk in enumerate(dense, start=1):
+        scores[chunk.chunk_id] = scores.get(chunk.chunk_id, 0.0) + 1.0 / (RRF_K + rank)
+        info.setdefault(chunk.chunk_id, {"chunk": chunk}).update(dense_rank=rank, dense_score=chunk.score)
+    for rank, (cid, score) in enumerate(lexical, start=1):
+        if cid not in chunks and cid not in info:
+            continue
+        scores[cid] = scores.get(cid, 0.0) + 1.0 / (RRF_K + rank)
+        info.setdefault(cid, {"chunk": chunks.get(cid)}).update(lexical_rank=rank, lexical_score=score)
+    ranked = sorted(scores, key=lambda cid: -scores[cid])
+    return [Retrieved(score=scores[cid], **info[cid]) for cid in ranked]
+
+
+def _plan_info(doc_id: str, meta: dict[str, Any]) -> PlanInfo:
+    title = str(meta.get("title", ""))
+    short = str(meta.get("short_title", "")) or title
+    region = to_simplified(str(meta.get("region", "")))
+    year = int(meta.get("year", 0) or 0)
+    span = re.search(r"(\d{4})\s*[—\-–~至到]+\s*(\d{4})", title)
+    years = tuple(range(int(span[1]), int(span[2]) + 1)) if span else ((year,) if year else ())
+    places = set()
+    for part in re.findall(r"[\u4e00-\u9fff]+?(?:省|自治区|市|自治州|区|县)", region):
+        core = _ADMIN_SUFFIX.sub("", re.sub(r"自治区$", "", part))
+        if len(core) >= 2:
+            places.add(core)
+    for part in re.findall(r"^([\u4e00-\u9fff]{2,4}?)(?:省|市|区|县)", to_simplified(short)):
+        places.add(part)
+    return PlanInfo(doc_id, title, short, region, years, tuple(sorted(places)))
+
+
+def _place_words(plans) -> set[str]:  # type: ignore[no-untyped-def]
+    """Place names of the plans in every written form: 赣州, 赣州市, 龙岗, 龙岗区."""
+    words = set()
+    for plan in plans:
+        for place in plan.places:
+            words.add(place)
+            for match in re.finditer(re.escape(place) + r"(省|市|区|县)", plan.region + plan.short_title):
+                words.add(match.group(0))
+    return words
+
+
+def _ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 2)
+
+
+class ClauseRetriever(BaseRetriever):
+    """The hybrid searcher as a LangChain retriever, so the answer chain is an ordinary LangChain chain."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    searcher: Any
+    k: int = 8
+    filters: Filters | None = None
+
+    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[LCDocument]:
+        result = self.searcher.search(query, k=self.k, filters=self.filters)
+        return [
+            LCDocument(page_content=hit.text, metadata={**hit.meta, "score": hit.score, "chunk_id": hit.chunk.chunk_id})
+            for hit in result.hits
+        ]
