@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 from collections.abc import Sequence
@@ -38,7 +39,34 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("paths", nargs="*", type=Path, help="files or folders (default: the sample plans, PLANQA_PLANS_DIR)")
     ingest.add_argument("--prune", action="store_true", help="remove stored plans whose file is no longer given")
     ingest.add_argument("--show", action="store_true", help="print each file's parsed clause tree; write nothing")
+
+    search = sub.add_parser("search", help="ranked clauses for a question (hybrid retrieval)")
+    _common(search)
+    _filters(search)
+    search.add_argument("question")
+    search.add_argument("-k", type=int, default=10, help="clauses to show")
+    search.add_argument("--mode", choices=["hybrid", "dense", "lexical"], default="hybrid")
+    search.add_argument("--json", action="store_true", help="one JSON object for machines")
+
+    ask = sub.add_parser("ask", help="answer a question with cited clauses, or refuse")
+    _common(ask)
+    _filters(ask)
+    _llm(ask)
+    ask.add_argument("question", nargs="?", help="the question (omit with --batch)")
+    ask.add_argument("--json", action="store_true", help="JSON output (one object per question)")
+    ask.add_argument("--batch", type=Path, help='JSONL file: {"id","question"} or {"id","turns":[{"question"},…]} per line')
     return parser
+
+
+def _filters(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--plan", action="append", default=[], help="restrict to a plan id (repeatable)")
+    parser.add_argument("--region", action="append", default=[], help="restrict to plans whose region contains this (repeatable)")
+    parser.add_argument("--year", action="append", type=int, default=[], help="restrict to plans covering this year (repeatable)")
+
+
+def _llm(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--llm-base-url", dest="llm_base_url", help="OpenAI-compatible endpoint (PLANQA_LLM_BASE_URL)")
+    parser.add_argument("--llm-model", dest="llm_model", help="model name at the endpoint (PLANQA_LLM_MODEL)")
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
@@ -130,7 +158,109 @@ def _progress_bar(total: int) -> Any:
     return step
 
 
-COMMANDS = {"ingest": cmd_ingest}
+def _filters_from(args: argparse.Namespace) -> Any:
+    from qa.retrieval import Filters
+
+    return Filters.of(args.plan, args.region, args.year) or None
+
+
+def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
+    from qa.service import Assistant
+
+    assistant = Assistant.from_settings(settings, mode=args.mode)
+    result = assistant.search(args.question, k=args.k, filters=_filters_from(args))
+    if args.json:
+        payload = {
+            "question": args.question, "filters": _filters_json(result.filters), "uncovered": result.uncovered,
+            "hits": [h.as_dict() for h in result.hits], "timings": result.timings,
+        }
+        print(json.dumps(payload, ensure_ascii=False))
+        return 0
+    if result.uncovered:
+        print(f"note: no stored plan covers {', '.join(result.uncovered)}")
+    if result.filters:
+        print(f"filters: {_filters_json(result.filters)}")
+    for rank, hit in enumerate(result.hits, start=1):
+        text = hit.text.replace("\n", " ")
+        print(f"{rank:>2}. {hit.score:.4f}  《{hit.title}》{hit.path_label}  (dense #{hit.dense_rank or '-'} {hit.dense_score:.3f}, lexical #{hit.lexical_rank or '-'} {hit.lexical_score:.2f})")
+        print(f"    {text[:120]}{'…' if len(text) > 120 else ''}")
+    print(f"({result.timings.get('total_ms', 0):.0f} ms)")
+    return 0
+
+
+def _filters_json(filters: Any) -> dict:
+    return {"plans": sorted(filters.doc_ids), "regions": sorted(filters.regions), "years": sorted(filters.years)}
+
+
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    from qa.service import Assistant
+
+    if not args.question and not args.batch:
+        print("planqa ask: give a question, or --batch FILE.jsonl", file=sys.stderr)
+        return 2
+    assistant = Assistant.from_settings(settings)
+    filters = _filters_from(args)
+    if args.batch:
+        return _batch(assistant, args.batch, filters)
+    answer = assistant.ask(args.question, filters=filters)
+    if args.json:
+        print(json.dumps(answer.as_dict(), ensure_ascii=False))
+        return 0
+    print(answer.text)
+    for notice in answer.notices:
+        print(f"! {notice}")
+    if answer.citations:
+        print()
+        for c in answer.citations:
+            office = f"  〔责任处室：{c.office}〕" if c.office else ""
+            print(f"[{c.marker}] {c.label}{office}")
+            print(f"    {c.text.replace(chr(10), ' ')}")
+    if answer.dropped:
+        print("\ndropped by the grounding check:")
+        for part in answer.dropped:
+            print(f"  - {part}")
+    print(f"\n({assistant.answerer_name}, {answer.timings.get('total_ms', 0):.0f} ms)")
+    return 0
+
+
+def _batch(assistant: Any, path: Path, filters: Any) -> int:
+    """One JSON line out per line in: conversations are answered turn by turn, the last turn is output."""
+    import time
+
+    from qa.service import Turn
+
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        print(f"planqa ask: cannot read {path}: {exc.strerror}", file=sys.stderr)
+        return 2
+    status = 0
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            turns = [t["question"] for t in item["turns"]] if "turns" in item else [item["question"]]
+            if not turns or not all(isinstance(t, str) for t in turns):
+                raise ValueError("needs a question")
+        except (ValueError, KeyError, TypeError) as exc:
+            print(json.dumps({"id": None, "line": number, "error": f"{path}:{number}: {exc}; expected {{\"id\", \"question\"}} or {{\"id\", \"turns\": [{{\"question\"}}]}}"}, ensure_ascii=False))
+            status = 1
+            continue
+        started = time.perf_counter()
+        history: list[Turn] = []
+        answer = None
+        for question in turns:
+            answer = assistant.ask(question, history=history, filters=filters)
+            history.append(Turn(question, answer.text))
+        assert answer is not None
+        out = answer.as_dict(retrieved_limit=10)
+        out = {"id": item.get("id"), **out, "latency_ms": round((time.perf_counter() - started) * 1000, 1)}
+        print(json.dumps(out, ensure_ascii=False), flush=True)
+    return status
+
+
+COMMANDS = {"ingest": cmd_ingest, "search": cmd_search, "ask": cmd_ask}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -61,6 +61,7 @@ class Tokenizer:
                 import jieba
 
                 logging.getLogger("jieba").setLevel(logging.WARNING)
+                logging.getLogger("bm25s").setLevel(logging.WARNING)
                 tok = jieba.Tokenizer()
                 for word in (*domain_words(), *self._extra):
                     tok.add_word(word, freq=20000)
