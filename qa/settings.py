@@ -44,6 +44,7 @@ class Settings:
     llm_api_key: str = field(default="", metadata={"doc": "API key for the LLM endpoint."})
     llm_model: str = field(default="", metadata={"doc": "Model name at the LLM endpoint."})
     llm_timeout: float = field(default=30.0, metadata={"doc": "Seconds before an LLM call is abandoned for the extractive answer."})
+    llm_context_tokens: int = field(default=3000, metadata={"doc": "Most clause tokens (tiktoken o200k) put in the LLM prompt; clauses are added in rank order until this is reached."})
 
     @classmethod
     def load(
