@@ -42,9 +42,17 @@ class Chunk:
 
 
 def split_sentences(text: str) -> list[str]:
-    """Split at Chinese/ASCII sentence ends and line breaks, keeping the punctuation."""
-    pieces = [p for line in text.split("\n") for p in _SENTENCE_END.split(line)]
-    return [p for p in pieces if p.strip()]
+    """Split at Chinese/ASCII sentence ends and line breaks, keeping the punctuation and the line breaks.
+
+    The pieces join back to ``text``, so the parts of a split clause together are the clause as written.
+    """
+    sentences: list[str] = []
+    for piece in (p for line in text.splitlines(keepends=True) for p in _SENTENCE_END.split(line)):
+        if sentences and not piece.strip():
+            sentences[-1] += piece  # a line break stays with the sentence it ends
+        elif piece:
+            sentences.append(piece)
+    return sentences
 
 
 def pack(sentences: list[str], budget: int, count: Callable[[str], int]) -> list[str]:
@@ -139,14 +147,24 @@ def chunk_document(doc: Document, max_tokens: int, count_tokens: Callable[[str],
 
 
 def _locate(source: str, part: str, offset: int, clause: Clause) -> tuple[int, int]:
-    """Span of a clause part in the source; a part rejoined across line breaks falls back to the clause span."""
+    """Span of a clause part in the source, searched from ``offset``.
+
+    The clause text is its source span with noise deleted (pinyin glosses, '?' padding, line breaks, page
+    furniture), so the part's characters appear in the source in order: the span runs from the first to the
+    last of them. Falls back to the clause span should a character not be found.
+    """
     if len(part) == len(clause.text):
         return clause.start, clause.end
-    head = part[: min(12, len(part))]
-    found = source.find(head, offset, clause.end)
-    start = found if found >= 0 else offset
-    end = min(clause.end, start + len(part)) if found >= 0 else clause.end
-    return start, end
+    start, pos = -1, offset
+    for ch in part:
+        if ch.isspace():
+            continue
+        found = source.find(ch, pos, clause.end)
+        if found < 0:
+            return clause.start, clause.end
+        start = found if start < 0 else start
+        pos = found + 1
+    return (start, pos) if start >= 0 else (clause.start, clause.end)
 
 
 def embedding_key(embed_text: str, embedder_id: str) -> str:

@@ -65,33 +65,59 @@ _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codec
 def decode_text(data: bytes, name: str) -> tuple[str, str]:
     """Decode a text file in any common Chinese encoding; returns (text with \\n line ends, encoding).
 
-    Tried in order: a BOM; UTF-16 without BOM (NUL in every other byte); UTF-8; GB18030 (a superset of
-    GBK and GB2312); Big5. Raises :class:`DocumentError` for empty or binary files.
+    Tried in order: a BOM; UTF-8; UTF-16 without BOM (LE or BE, when the result reads as text); GB18030 (a
+    superset of GBK and GB2312) or Big5, whichever reads better: GB18030 decodes almost any byte string, Big5
+    text included, so success alone does not decide. Raises :class:`DocumentError` for empty or binary files.
     """
     if not data.strip():
         raise DocumentError(f"{name}: the file is empty; nothing to ingest")
-    encoding = next((enc for bom, enc in _BOMS if data.startswith(bom)), None)
-    if encoding is None and len(data) >= 4 and data.count(b"\x00") * 3 > len(data):
-        odd_nuls = data[1::2].count(b"\x00")
-        encoding = "utf-16-le" if odd_nuls > data[0::2].count(b"\x00") else "utf-16-be"
-    candidates = [encoding] if encoding else ["utf-8", "gb18030", "big5"]
-    for candidate in candidates:
-        try:
-            text = data.decode(candidate)
-        except UnicodeDecodeError:
-            continue
-        if _looks_binary(text):
-            break
-        return text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff"), candidate
+    bom = next((enc for bom, enc in _BOMS if data.startswith(bom)), None)
+    if bom:
+        texts = _decoded(data, [bom])
+    else:
+        utf16 = ["utf-16-le", "utf-16-be"]
+        if data[0::2].count(0) > data[1::2].count(0):
+            utf16.reverse()  # ASCII in big-endian UTF-16: the NUL comes first
+        texts = _decoded(data, ["utf-8"])
+        texts = texts or [t for t in _decoded(data, utf16) if _text_share(t[0]) >= 0.9]
+        texts = texts or _decoded(data, ["gb18030", "big5"])
+        texts.sort(key=lambda t: -_text_share(t[0]))  # stable: ties keep the order above
+    if texts:
+        text, encoding = texts[0]
+        return text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff"), encoding
     raise DocumentError(
         f"{name}: not a text file in UTF-8, UTF-16, GB18030/GBK or Big5 (binary content?); "
         "convert it to UTF-8 text, or give it the extension of its real format"
     )
 
 
+def _decoded(data: bytes, encodings: list[str]) -> list[tuple[str, str]]:
+    """(text, encoding) for each encoding that decodes ``data`` to something that is not binary."""
+    out = []
+    for encoding in encodings:
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if not _looks_binary(text):
+            out.append((text, encoding))
+    return out
+
+
 def _looks_binary(text: str) -> bool:
     controls = sum(1 for ch in text[:4096] if ord(ch) < 32 and ch not in "\n\r\t\f\v")
     return "\x00" in text or controls > max(2, len(text[:4096]) // 100)
+
+
+# What a Chinese plan is made of: ASCII, Latin (pinyin), general and CJK punctuation, CJK ideographs, full-width
+# forms. A wrong decoding shows up as Hangul, kana, private-use or other scripts.
+_TEXT_CHARS = re.compile(r"[\t\n\r\x20-\x7e\u00a0-\u024f\u2000-\u206f\u2460-\u24ff\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
+
+
+def _text_share(text: str) -> float:
+    """Share of the first 4096 characters that belong in a Chinese plan (1.0 for a plausible decoding)."""
+    sample = text[:4096]
+    return len(_TEXT_CHARS.findall(sample)) / len(sample) if sample else 0.0
 
 
 # ------------------------------------------------------------------------------------------- catalog
@@ -109,7 +135,8 @@ def load_catalog(folder: Path) -> dict[str, dict]:
 
 
 _REGION = re.compile(r"^(.{2,10}?(?:省|自治区|市|自治州|州|区|县|旗))")
-_YEAR = re.compile(r"(20\d{2}|19\d{2})\s*年")
+# The plan's year, or its first year for a range: "2023年", "(2019—2022年)" -> 2019.
+_YEAR = re.compile(r"(20\d{2}|19\d{2})\s*(?:[—–\-~～至到]\s*(?:20|19)\d{2}\s*)?年")
 
 
 def infer_info(doc_id: str, parsed: ParsedPlan, entry: dict | None) -> tuple[DocumentInfo, list[str]]:

@@ -14,8 +14,13 @@ from functools import lru_cache
 # A CJK character followed by its pinyin in parentheses, as pasted from annotated web pages: 衛(wèi)生.
 # Only lowercase Latin letters with tone marks qualify, so (一), (1), (AED) and (备案制管理) are left alone;
 # a plain-ASCII syllable needs a CJK character right before it, as in 監(jiān) / 國(guó) / 體(tǐ).
+# A toned syllable is a gloss wherever it stands: after conversion damage it can follow a stray letter (瓢l(fā)).
 _PINYIN_LETTERS = "a-zāáǎàēéěèīíǐìōóǒòūúǔùüǖǘǚǜńňǹḿ"
-_PINYIN_AFTER_HAN = re.compile(rf"(?<=[\u3400-\u9fff\uf900-\ufaff])\(([{_PINYIN_LETTERS}]{{1,6}})\)")
+_PINYIN_TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ"
+_PINYIN_AFTER_HAN = re.compile(
+    rf"(?<=[\u3400-\u9fff\uf900-\ufaff])\([{_PINYIN_LETTERS}]{{1,6}}\)"
+    rf"|\((?=[a-zü]*[{_PINYIN_TONED}])[{_PINYIN_LETTERS}]{{1,6}}\)"
+)
 
 # '?' runs that stand in for spaces or indentation (lost U+3000/NBSP): at line start, or spaced '? ? ?'.
 _LEADING_QMARKS = re.compile(r"^[?？\s\u3000\u00a0]*\?[?\s\u3000\u00a0]*")

@@ -17,11 +17,11 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from qa.normalize import LOST_CHARACTERS, compact, repair_line, search_form
 
-PARSER_VERSION = "1"
+PARSER_VERSION = "2"  # bump when cleaning or parsing changes clause text: stored plans re-ingest
 PREAMBLE_PATH = "前言"
 
 # ---------------------------------------------------------------------------------------------- lines
@@ -209,11 +209,13 @@ def join_wrapped(lines: list[Line]) -> list[Paragraph]:
 
 
 def _continues(previous: str, line: str) -> bool:
+    return _ends_mid_sentence(previous) and not _MARKER_START.match(line)
+
+
+def _ends_mid_sentence(previous: str) -> bool:
     marker = _MARKER_START.match(previous)
     prose = previous[marker.end() :] if marker else previous  # "一、目标任务": the 、 is the marker's
-    if previous.endswith(_ENDS_SENTENCE) or not _MID_SENTENCE_PUNCT.search(prose):
-        return False
-    return not _MARKER_START.match(line)
+    return not previous.endswith(_ENDS_SENTENCE) and bool(_MID_SENTENCE_PUNCT.search(prose))
 
 
 # ------------------------------------------------------------------------------------------- clauses
@@ -325,6 +327,15 @@ def parse_plan(text: str) -> ParsedPlan:
                 stack.append(node)
                 if marker.style != "dash":
                     last_number[marker.style] = marker.number
+                continue
+            node = stack[-1]
+            if node.paragraphs and _ends_mid_sentence(node.paragraphs[-1].text):
+                # A wrapped line that only looks numbered ("…依照本办法" / "第三条规定的程序…") continues the
+                # sentence it breaks; join_wrapped could not tell without the numbering sequence.
+                prev = node.paragraphs[-1]
+                node.paragraphs[-1] = Paragraph(prev.text + p.text, prev.start, p.end)
+                if len(node.paragraphs) == 1 and node.marker is not None:
+                    node.marker = replace(node.marker, rest=node.marker.rest + p.text)
                 continue
         stack[-1].paragraphs.append(p)
 
