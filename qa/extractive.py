@@ -22,9 +22,9 @@ _KINDS: list[tuple[str, re.Pattern[str]]] = [
     ("which_plan", re.compile(r"哪个文件|哪份|哪个规划|哪一个文件|哪个计划|哪个要点|出自|哪个方案|哪个地方(提出|要求|计划)|哪(个|些)(城市|地区)(提出|要求|计划|的规划)")),
     ("office", re.compile(r"处室|哪个部门|哪些部门|谁负责|谁来负责|由谁|负责单位|牵头|责任单位|哪个处")),
     ("cross", re.compile(r"各地|分别|对比|比较|两地|各个|几个地方|几地|哪些地方.*(都|均)")),
+    ("place", re.compile(r"哪些(县|区|市|地方|医院|机构|单位|乡镇|街道|学校|街道|社区)|哪里|哪儿|在哪|哪个(县|区|医院|机构|单位)|哪几(个|家|所)")),
     ("number", re.compile(r"多少|几个|几家|几所|几张|几项|几场|几成|比例|百分之|占比|多大|多高|多长|数量|目标值|达到多|提高到|降到|控制在|几%|几")),
     ("list", re.compile(r"有哪些|哪些(措施|工作|任务|方面|内容|举措|要求|安排)|主要(措施|任务|内容|工作)|概括|总结|包括什么|包括哪些|做什么|有什么(措施|安排|打算|举措|要求|部署|重点)|怎么做|如何(推进|做|开展|加强)|讲了什么|说了什么")),
-    ("place", re.compile(r"哪些(县|区|市|地方|医院|机构|单位|乡镇|街道|学校)|哪里|哪儿|在哪|哪个(县|区|医院|机构|单位)|哪几个")),
 ]
 _FIGURE = re.compile(r"\d[\d.,]*\s*(?:%|‰|个|家|所|张|人|名|场|万|亿|项|次|岁|天|分钟|倍|床|支|辆|台|条|元|平方米|公里|/10万)?")
 _SENTENCE = re.compile(r"[^。；;！？!?\n]+[。；;！？!?]?")
@@ -35,7 +35,8 @@ _SEGMENT = re.compile(r"[^,，:：]+[,，:：]?")
 class RefusalPolicy:
     """When the extractive answerer refuses. Calibrated on eval/gold.jsonl (see eval/README.md), not hand-tuned per question."""
 
-    min_coverage: float = 0.5  # share of the question's content words found in the best clause
+    min_coverage: float = 0.0  # share of the question's content words found in the best clause
+    min_coverage_figure: float = 0.4  # the same, for 多少-questions: a figure answers only its own topic
     min_confidence: float = 0.45  # combined score below which the answer is refused
     related_shown: int = 3  # nearest clauses listed as 可能相关 with a refusal
 
@@ -56,6 +57,31 @@ class Evidence:
             return 0.0
         dense = min(1.0, max(0.0, (self.dense_score - 0.80) / 0.12))
         return round((0.55 * self.coverage + 0.2 * self.agreement + 0.25 * dense) * (0.5 + 0.5 * self.figure), 4)
+
+
+# What a 多少-question asks to be measured in: money, age, duration, a rate. A figure in another unit does
+# not answer it ("癌症筛查要交多少钱?" is not answered by "筛查1.1万例").
+_UNIT_EXPECTATIONS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"钱|费用|投资|经费|资金|补贴|补助|元|收费|价格|预算|总额|起付线"), r"元"),
+    (re.compile(r"多少岁|几岁|寿命|年龄"), r"岁"),
+    (re.compile(r"多长时间|多久|几天|几个月|几年|时长|时间"), r"天|日|周|月|年|小时|分钟"),
+    (re.compile(r"率|比例|占比|百分|覆盖面|几成"), r"%|‰|成|/10万|全覆盖|100%"),
+]
+_YEAR_OR_DATE = re.compile(r"(?:19|20)\d{2}\s*年(?:度|底|内)?|\d{1,2}\s*月\s*\d{0,2}\s*日?")
+
+
+def expected_units(question: str) -> list[str]:
+    """Unit patterns a figure must carry to answer ``question`` (empty: any figure will do)."""
+    text = search_form(question)
+    return [unit for pattern, unit in _UNIT_EXPECTATIONS if pattern.search(text)]
+
+
+def has_figure(sentence: str, units: list[str]) -> bool:
+    """Whether ``sentence`` states a figure (a year or date is not one) in one of ``units`` (if any)."""
+    text = _YEAR_OR_DATE.sub("", search_form(sentence))
+    if not re.search(r"\d", text) and not re.search(r"全覆盖|[一二两三四五六七八九十百千万]+(个|家|所|项|名)", text):
+        return False
+    return not units or any(re.search(unit, text) for unit in units)
 
 
 def question_kind(question: str) -> str:
@@ -114,9 +140,11 @@ class ExtractiveAnswerer:
             dense_score=max((h.dense_score for h in top), default=0.0),
             uncovered=result.uncovered,
         )
+        if kind == "office":  # a clause without a stated office does not answer 哪个处室
+            ev.figure = 1.0 if hit.meta.get("office") else 0.0
         if kind == "number":
             sentence = self.best_sentence(words, hit.text, kind)
-            ev.figure = 1.0 if _FIGURE.search(sentence) and re.search(r"\d", sentence) else 0.0
+            ev.figure = 1.0 if has_figure(sentence, expected_units(question)) else 0.0
         return ev, words
 
     # -- answer ------------------------------------------------------------------------------------
@@ -124,15 +152,19 @@ class ExtractiveAnswerer:
     def answer(self, question: str, result: SearchResult) -> Answer:
         kind = question_kind(question)
         ev, words = self.evidence(question, result, kind)
-        refused = bool(ev.uncovered) or not result.hits or ev.coverage < self.policy.min_coverage or ev.confidence < self.policy.min_confidence
+        floor = self.policy.min_coverage_figure if kind == "number" else self.policy.min_coverage
+        refused = bool(ev.uncovered) or not result.hits or ev.coverage < floor or ev.confidence < self.policy.min_confidence
         if refused:
             return self._refusal(question, result, ev)
         hits = self._choose(words, result.hits, kind)
         citations: list[Citation] = []
         parts: list[str] = []
+        sentence_kind = kind
+        if kind in {"cross", "which_plan"}:
+            sentence_kind = "number" if re.search(r"多少|比例|目标|几", search_form(question)) else "general"
         for hit in hits:
             marker = len(citations) + 1
-            quote = self.best_sentence(words, hit.text, kind)
+            quote = self.best_sentence(words, hit.text, sentence_kind)
             citations.append(Citation.from_hit(marker, hit, quote))
             parts.append(self._phrase(kind, hit, quote, marker, multi=len(hits) > 1))
         text = ("；\n" if len(parts) > 1 else "").join(parts)
@@ -164,10 +196,12 @@ class ExtractiveAnswerer:
         sentences = [s.strip() for s in _SENTENCE.findall(body) if s.strip()]
         if not sentences:
             return text.strip()
-        if kind == "list":
-            return _clip("".join(sentences[:4]), 220)
+        if kind == "list":  # a summary quotes the clause itself, up to a screenful
+            return _clip("".join(sentences[:8]), 400)
         scored = [(self._sentence_score(words, s, kind), -i, s) for i, s in enumerate(sentences)]
-        best = max(scored)[2]
+        _, neg_index, best = max(scored)
+        if len(best) <= 16 and -neg_index + 1 < len(sentences):  # a bare heading ("推动民族医医院建设。") says what, not which
+            best = best + sentences[-neg_index + 1]
         if kind in {"number", "place"}:
             segments = [s.strip() for s in _SEGMENT.findall(best) if s.strip()]
             if len(segments) > 1:

@@ -180,7 +180,7 @@ class HybridSearcher:
             matches = {p.doc_id for p in plans.values() if any(core in q or q in core for q in p.places)}
             if matches:
                 named_docs |= matches
-            elif not self._mentioned_in_corpus(core):
+            elif not self._mentioned_in_corpus(place):  # as written: 南京市 is not 南京医科大学
                 uncovered.append(place)
         years = {int(y) for y in _YEAR.findall(text) if 1990 <= int(y) <= 2100}
         if years:

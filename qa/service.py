@@ -35,7 +35,11 @@ class Assistant:
         self.store = store
         self.embeddings = embeddings
         self.searcher = HybridSearcher(store, embeddings, mode=mode)
-        policy = RefusalPolicy(min_coverage=settings.refusal_min_coverage, min_confidence=settings.refusal_min_confidence)
+        policy = RefusalPolicy(
+            min_coverage=settings.refusal_min_coverage,
+            min_coverage_figure=settings.refusal_min_coverage_figure,
+            min_confidence=settings.refusal_min_confidence,
+        )
         self.extractive = ExtractiveAnswerer(self.searcher.tokenizer, policy, idf=self.searcher.idf)
         self._llm: Any = None
         if settings.llm_configured:

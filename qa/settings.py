@@ -37,7 +37,8 @@ class Settings:
     max_chunk_tokens: int = field(default=480, metadata={"doc": "Longest chunk in embedder tokens (e5-small reads 512); longer clauses split at sentence ends."})
     max_file_mb: float = field(default=20.0, metadata={"doc": "Files larger than this (MB) are refused by ingest."})
     top_k: int = field(default=8, metadata={"doc": "Clauses retrieved per question."})
-    refusal_min_coverage: float = field(default=0.5, metadata={"doc": "Extractive answers refuse when less than this share of the question's content words occur in the best clause (calibrated on eval/gold.jsonl)."})
+    refusal_min_coverage: float = field(default=0.0, metadata={"doc": "Extractive answers refuse when less than this share of the question's content words occur in the best clause (calibrated on eval/gold.jsonl)."})
+    refusal_min_coverage_figure: float = field(default=0.4, metadata={"doc": "The coverage floor for 多少-questions (a figure answers only its own topic; calibrated on eval/gold.jsonl)."})
     refusal_min_confidence: float = field(default=0.45, metadata={"doc": "Extractive answers refuse below this combined evidence score (coverage, leg agreement, cosine, figure present; calibrated on eval/gold.jsonl)."})
     tiktoken_cache_dir: Path = field(default=Path.home() / ".cache" / "planqa" / "tiktoken", metadata={"doc": "Where the bundled tiktoken BPE files are placed so tiktoken works offline."})
     llm_base_url: str = field(default="", metadata={"doc": "OpenAI-compatible endpoint (e.g. http://127.0.0.1:11434/v1); empty = extractive answers only."})
@@ -45,6 +46,16 @@ class Settings:
     llm_model: str = field(default="", metadata={"doc": "Model name at the LLM endpoint."})
     llm_timeout: float = field(default=30.0, metadata={"doc": "Seconds before an LLM call is abandoned for the extractive answer."})
     llm_context_tokens: int = field(default=3000, metadata={"doc": "Most clause tokens (tiktoken o200k) put in the LLM prompt; clauses are added in rank order until this is reached."})
+    app_host: str = field(default="127.0.0.1", metadata={"doc": "Address the Gradio app listens on; staff mode refuses a non-local address without users."})
+    app_port: int = field(default=7860, metadata={"doc": "Port the Gradio app listens on."})
+    public: bool = field(default=False, metadata={"doc": "Citizens' demo: chat only (no knowledge-base tab, no upload, no login), rate-limited."})
+    users: str = field(default="", metadata={"doc": "Staff logins as `name:hash,…` (hash from `python -m qa.auth hash`: `pbkdf2_sha256$…`, or a sha256 hex digest)."})
+    users_file: str = field(default="", metadata={"doc": "TOML or JSON file of staff logins (`[users]` table or object of name = hash); adds to `users`."})
+    feedback_path: Path = field(default=Path("var/feedback.jsonl"), metadata={"doc": "JSONL file the chat's useful/wrong feedback is appended to."})
+    upload_dir: Path = field(default=Path("var/uploads"), metadata={"doc": "Folder where plans uploaded in the knowledge-base tab are kept (and re-indexed from)."})
+    rate_limit_per_minute: int = field(default=20, metadata={"doc": "Questions one client (by address) may ask per minute in public mode; 0 = no limit."})
+    max_concurrency: int = field(default=4, metadata={"doc": "Answers computed at the same time (Gradio queue concurrency); further requests wait in the queue."})
+    max_question_chars: int = field(default=500, metadata={"doc": "Longest question accepted by the app and its API, in characters."})
 
     @classmethod
     def load(
