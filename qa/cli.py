@@ -55,6 +55,14 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("question", nargs="?", help="the question (omit with --batch)")
     ask.add_argument("--json", action="store_true", help="JSON output (one object per question)")
     ask.add_argument("--batch", type=Path, help='JSONL file: {"id","question"} or {"id","turns":[{"question"},…]} per line')
+
+    serve = sub.add_parser("serve", help="serve the Gradio chat (staff mode; --public for the citizens' demo)")
+    _common(serve)
+    _llm(serve)
+    serve.add_argument("--host", dest="app_host", help="address to listen on (PLANQA_APP_HOST, default 127.0.0.1)")
+    serve.add_argument("--port", dest="app_port", type=int, help="port (PLANQA_APP_PORT, default 7860)")
+    serve.add_argument("--public", action="store_true", default=None, help="citizens' demo: chat only, no login, rate-limited (PLANQA_PUBLIC)")
+    serve.add_argument("--users-file", dest="users_file", help="TOML/JSON file of staff logins (PLANQA_USERS_FILE)")
     return parser
 
 
@@ -260,7 +268,16 @@ def _batch(assistant: Any, path: Path, filters: Any) -> int:
     return status
 
 
-COMMANDS = {"ingest": cmd_ingest, "search": cmd_search, "ask": cmd_ask}
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    """Serve the Gradio app (``app.py``); flags of this command win over env and config like the others."""
+    overrides = {name: getattr(args, name, None) for name in ("app_host", "app_port", "public", "users_file")}
+    settings = settings.replace(**{name: value for name, value in overrides.items() if value is not None})
+    from app import run
+
+    return run(settings)
+
+
+COMMANDS = {"ingest": cmd_ingest, "search": cmd_search, "ask": cmd_ask, "serve": cmd_serve}
 
 if __name__ == "__main__":
     sys.exit(main())
