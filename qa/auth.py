@@ -1,0 +1,206 @@
+"""Who may use the app, and how much: staff password hashes, the users list, the start-up check, a rate limiter.
+
+Pure helpers (no gradio). Passwords are stored as ``pbkdf2_sha256$<iterations>$<salt hex>$<hash hex>``
+(PBKDF2-HMAC-SHA256 from :mod:`hashlib`); a bare sha256 hex digest is accepted too, for quick set-ups.
+Make a hash with ``python -m qa.auth hash`` (asks for the password twice, or reads one line from stdin).
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import hashlib
+import hmac
+import json
+import re
+import secrets
+import sys
+import threading
+import time
+import tomllib
+from collections import deque
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+
+from qa.settings import Settings
+
+ALGORITHM = "pbkdf2_sha256"
+ITERATIONS = 600_000  # OWASP 2023 guidance for PBKDF2-HMAC-SHA256
+LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+_SHA256_HEX = re.compile(r"[0-9a-fA-F]{64}")
+_NAME = re.compile(r"[^\s:,]{1,64}")
+
+
+class AuthError(ValueError):
+    """The users configuration is unusable, or the app may not start as configured; the message says what to do."""
+
+
+def hash_password(password: str, iterations: int = ITERATIONS, salt: str | None = None) -> str:
+    """``pbkdf2_sha256$iterations$salt$hash`` for ``password`` (random 16-byte salt unless given)."""
+    if not password:
+        raise AuthError("empty password; choose a non-empty one")
+    salt = salt or secrets.token_hex(16)
+    digest = hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), salt.encode("ascii"), iterations)
+    return f"{ALGORITHM}${iterations}${salt}${digest.hex()}"
+
+
+def verify_password(password: str, stored: str) -> bool:
+    """True when ``password`` matches ``stored`` (a PBKDF2 string or a sha256 hex digest); constant-time compare."""
+    stored = stored.strip()
+    if stored.startswith(ALGORITHM + "$"):
+        try:
+            _, iterations, salt, expected = stored.split("$")
+            rounds = int(iterations)
+        except ValueError:
+            return False
+        if not 1 <= rounds <= 10_000_000:
+            return False
+        digest = hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), salt.encode("ascii", "replace"), rounds)
+        return hmac.compare_digest(digest.hex(), expected.lower())
+    if _SHA256_HEX.fullmatch(stored):
+        return hmac.compare_digest(hashlib.sha256(password.encode("utf-8")).hexdigest(), stored.lower())
+    return False
+
+
+def _check_hash(name: str, stored: str, where: str) -> str:
+    stored = stored.strip()
+    if not _NAME.fullmatch(name):
+        raise AuthError(f"{where}: user name {name!r} must be 1-64 characters without spaces, ':' or ','")
+    if not (stored.startswith(ALGORITHM + "$") and stored.count("$") == 3) and not _SHA256_HEX.fullmatch(stored):
+        raise AuthError(
+            f"{where}: user {name!r} has no valid hash; store `python -m qa.auth hash` output "
+            f"({ALGORITHM}$…) or a sha256 hex digest, never the password itself"
+        )
+    return stored
+
+
+def parse_users(spec: str, where: str = "PLANQA_USERS") -> dict[str, str]:
+    """``"name:hash,name2:hash2"`` -> {name: hash}."""
+    users: dict[str, str] = {}
+    for item in (part.strip() for part in spec.split(",")):
+        if not item:
+            continue
+        name, sep, stored = item.partition(":")
+        if not sep:
+            raise AuthError(f"{where}: entry {item[:20]!r}… is not `name:hash`")
+        users[name.strip()] = _check_hash(name.strip(), stored, where)
+    return users
+
+
+def load_users_file(path: Path) -> dict[str, str]:
+    """A TOML (``[users]`` table) or JSON (``{"users": {…}}`` or a plain object) file of name = hash."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise AuthError(f"users file {path}: cannot be read ({exc.strerror}); fix PLANQA_USERS_FILE") from exc
+    try:
+        data = json.loads(text) if path.suffix.lower() == ".json" else tomllib.loads(text)
+    except (ValueError, tomllib.TOMLDecodeError) as exc:
+        raise AuthError(f"users file {path}: not valid {'JSON' if path.suffix.lower() == '.json' else 'TOML'} ({exc})") from exc
+    table = data.get("users", data) if isinstance(data, Mapping) else None
+    if not isinstance(table, Mapping) or not all(isinstance(v, str) for v in table.values()):
+        raise AuthError(f"users file {path}: expected a table of name = \"hash\" (under [users] or at the top level)")
+    return {str(name): _check_hash(str(name), stored, f"users file {path}") for name, stored in table.items()}
+
+
+def load_users(settings: Settings) -> dict[str, str]:
+    """Staff logins from ``settings.users`` and ``settings.users_file`` (the file wins for a name in both)."""
+    users = parse_users(settings.users) if settings.users else {}
+    if settings.users_file:
+        users.update(load_users_file(Path(settings.users_file).expanduser()))
+    return users
+
+
+def authenticator(users: Mapping[str, str]) -> Callable[[str, str], bool]:
+    """The ``auth`` callable Gradio's login calls. Unknown names cost as much time as known ones."""
+    decoy = hash_password(secrets.token_hex(8), salt="0" * 32)
+
+    def check(name: str, password: str) -> bool:
+        stored = users.get(name)
+        ok = verify_password(password, stored or decoy)
+        return ok and stored is not None
+
+    return check
+
+
+def is_local(host: str) -> bool:
+    return host.strip().strip("[]").lower() in LOCAL_HOSTS
+
+
+def startup_check(settings: Settings, users: Mapping[str, str]) -> list[str]:
+    """Warnings to print before serving; raises :class:`AuthError` when staff mode would be open on the network."""
+    if settings.public:
+        return []
+    if users:
+        return []
+    if not is_local(settings.app_host):
+        raise AuthError(
+            f"staff mode on {settings.app_host} without users would expose the knowledge base to the network; "
+            "add logins (PLANQA_USERS or PLANQA_USERS_FILE, hashes from `python -m qa.auth hash`), "
+            "serve on 127.0.0.1, or start the citizens' demo with --public"
+        )
+    return [
+        f"warning: staff mode without login on {settings.app_host}: anyone on this machine can upload and delete plans; "
+        "set PLANQA_USERS or PLANQA_USERS_FILE to require a login"
+    ]
+
+
+class RateLimiter:
+    """At most ``limit`` events per ``window`` seconds for each key (sliding window). ``limit`` 0 = unlimited."""
+
+    def __init__(self, limit: int, window: float = 60.0, clock: Callable[[], float] = time.monotonic, max_keys: int = 100_000) -> None:
+        self.limit = limit
+        self.window = window
+        self.clock = clock
+        self.max_keys = max_keys
+        self._events: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def hit(self, key: str) -> float:
+        """Record one event for ``key``; returns 0 when allowed, else the seconds to wait (nothing recorded)."""
+        if self.limit <= 0:
+            return 0.0
+        now = self.clock()
+        with self._lock:
+            events = self._events.setdefault(key, deque())
+            while events and events[0] <= now - self.window:
+                events.popleft()
+            if len(events) >= self.limit:
+                return max(0.1, events[0] + self.window - now)
+            events.append(now)
+            if len(self._events) > self.max_keys:
+                self._prune(now)
+            return 0.0
+
+    def _prune(self, now: float) -> None:
+        for key in [k for k, ev in self._events.items() if not ev or ev[-1] <= now - self.window]:
+            del self._events[key]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m qa.auth", description="Staff login helpers for the PlanQA app.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    make = sub.add_parser("hash", help="print a PBKDF2 hash of a password for PLANQA_USERS or the users file")
+    make.add_argument("--user", help="print `user:hash`, ready for PLANQA_USERS")
+    make.add_argument("--iterations", type=int, default=ITERATIONS)
+    args = parser.parse_args(argv)
+    if sys.stdin.isatty():
+        password = getpass.getpass("password: ")
+        if getpass.getpass("again: ") != password:
+            print("passwords differ; nothing printed", file=sys.stderr)
+            return 1
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        stored = hash_password(password, iterations=args.iterations)
+        if args.user:
+            _check_hash(args.user, stored, "--user")
+    except AuthError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"{args.user}:{stored}" if args.user else stored)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
