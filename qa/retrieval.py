@@ -20,15 +20,12 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from qa.embeddings import ClauseEmbeddings
-from qa.lexical import BM25Index, Tokenizer
+from qa.lexical import BM25Index, Tokenizer, expand_query
 from qa.normalize import search_form, to_simplified
+from qa.scope import PlanInfo, Scope, infer_scope, named_years, place_core
 from vectorstore import ChromaClauseStore, StoredChunk
 
 RRF_K = 60
-# Generic place words jieba tags as places that never identify a plan.
-_GENERIC_PLACES = frozenset("中国 全国 全省 全市 全区 全县 国家 省 市 区 县 城乡 乡村 农村 基层 社区 各地 地方 本地 当地 国内 国外 境外 境内 海外".split())
-_ADMIN_SUFFIX = re.compile(r"(?:省|市|区|县|自治州|州|盟|旗)$")
-_YEAR = re.compile(r"(20\d{2}|19\d{2})\s*年?")
 
 
 @dataclass(frozen=True)
@@ -45,18 +42,6 @@ class Filters:
     @classmethod
     def of(cls, doc_ids: Sequence[str] = (), regions: Sequence[str] = (), years: Sequence[int] = ()) -> Filters:
         return cls(frozenset(doc_ids), frozenset(regions), frozenset(int(y) for y in years))
-
-
-@dataclass(frozen=True)
-class PlanInfo:
-    """What the searcher knows of each stored plan, for filters and citations."""
-
-    doc_id: str
-    title: str
-    short_title: str
-    region: str
-    years: tuple[int, ...]
-    places: tuple[str, ...]  # short place names that identify the plan: 赣州, 泰州, 任城, 济宁 …
 
 
 @dataclass(frozen=True)
@@ -110,6 +95,7 @@ class SearchResult:
     filters: Filters
     inferred: Filters = field(default_factory=Filters)
     uncovered: list[str] = field(default_factory=list)  # places/years named in the question that no plan covers
+    years: tuple[int, ...] = ()  # years the question names
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -142,7 +128,10 @@ class HybridSearcher:
             if signature == self._signature and self._index is not None:
                 return
             chunks = self.store.all_chunks()
-            plans = {r.doc_id: _plan_info(r.doc_id, r.metadata) for r in records.values()}
+            mentioned: dict[str, set[int]] = {}
+            for c in chunks:
+                mentioned.setdefault(c.doc_id, set()).update(named_years(str(c.metadata.get("search_text", ""))))
+            plans = {r.doc_id: _plan_info(r.doc_id, r.metadata, mentioned.get(r.doc_id, set())) for r in records.values()}
             self.tokenizer.add_places(_place_words(plans.values()))
             index = BM25Index(self.tokenizer, [c.chunk_id for c in chunks], [str(c.metadata.get("search_text", "")) for c in chunks])
             self._chunks = {c.chunk_id: c for c in chunks}
@@ -163,34 +152,27 @@ class HybridSearcher:
     # -- filters -----------------------------------------------------------------------------------
 
     def idf(self, token: str) -> float:
-        """How rare ``token`` is among stored clauses (BM25 idf); rare question words weigh more in evidence checks."""
-        self.refresh()
+        """How rare ``token`` is among stored clauses (BM25 idf); rare question words weigh more in evidence checks.
+
+        Called many times per answer right after a search refreshed the index, so it does not refresh itself."""
+        if self._index is None:
+            self.refresh()
         return self._index.idf(token) if self._index is not None else 1.0
+
+    def plan_years(self, doc_id: str) -> tuple[int, ...]:
+        """The years a stored plan is for (2019..2022 for a 2019—2022 plan); () for an unknown plan."""
+        plan = self.plans.get(doc_id)
+        return plan.years if plan else ()
+
+    def scope(self, question: str) -> Scope:
+        """The plans the question names by place and year, and the places/years no stored plan covers."""
+        text = to_simplified(question)
+        return infer_scope(text, self.tokenizer.places(text), self.plans, self._mentioned_in_corpus)
 
     def infer_filters(self, question: str) -> tuple[Filters, list[str]]:
         """Places and years the question names -> filters; also the named ones no stored plan covers."""
-        text = to_simplified(question)
-        plans = self.plans
-        named_docs: set[str] = set()
-        uncovered: list[str] = []
-        for place in self.tokenizer.places(text):
-            core = _ADMIN_SUFFIX.sub("", place)
-            if place in _GENERIC_PLACES or core in _GENERIC_PLACES or len(core) < 2:
-                continue
-            matches = {p.doc_id for p in plans.values() if any(core in q or q in core for q in p.places)}
-            if matches:
-                named_docs |= matches
-            elif not self._mentioned_in_corpus(place):  # as written: 南京市 is not 南京医科大学
-                uncovered.append(place)
-        years = {int(y) for y in _YEAR.findall(text) if 1990 <= int(y) <= 2100}
-        if years:
-            candidates = [p for p in plans.values() if not named_docs or p.doc_id in named_docs]
-            covered = {p.doc_id for p in candidates if set(p.years) & years}
-            if not covered:
-                uncovered.extend(f"{y}年" for y in sorted(years))
-            else:
-                named_docs = covered if named_docs or len(covered) < len(plans) else named_docs
-        return Filters.of(doc_ids=sorted(named_docs)), uncovered
+        scope = self.scope(question)
+        return Filters.of(doc_ids=sorted(scope.doc_ids)), list(scope.uncovered)
 
     def _mentioned_in_corpus(self, place: str) -> bool:
         """A place named inside some clause (于都县 in the Ganzhou plan) is not 'uncovered'."""
@@ -215,7 +197,8 @@ class HybridSearcher:
         started = time.perf_counter()
         self.refresh()
         text = search_form(question)
-        inferred, uncovered = self.infer_filters(question) if infer else (Filters(), [])
+        scope = self.scope(question) if infer else Scope()
+        inferred, uncovered = Filters.of(doc_ids=sorted(scope.doc_ids)), list(scope.uncovered)
         active_filters = filters if filters else inferred
         allowed = self._allowed_docs(active_filters)
         timings: dict[str, float] = {}
@@ -223,7 +206,7 @@ class HybridSearcher:
         lexical: list[tuple[str, float]] = []
         depth = max(k * 3, 30)
         if allowed is not None and not allowed:
-            return SearchResult(question, text, [], active_filters, inferred, uncovered, {"total_ms": _ms(started)})
+            return SearchResult(question, text, [], active_filters, inferred, uncovered, scope.years, {"total_ms": _ms(started)})
         if self.mode in {"hybrid", "dense"}:
             t = time.perf_counter()
             vector = self.embeddings.embed_query(text)
@@ -233,11 +216,13 @@ class HybridSearcher:
         if self.mode in {"hybrid", "lexical"} and self._index is not None:
             t = time.perf_counter()
             allowed_ids = {cid for cid, c in self._chunks.items() if c.doc_id in allowed} if allowed is not None else None
-            lexical = self._index.search(text, depth, allowed_ids)
+            lexical = self._index.search(expand_query(text), depth, allowed_ids)
             timings["lexical_ms"] = _ms(t)
-        hits = fuse(dense, lexical, self._chunks)[:k]
+        hits = fuse(dense, lexical, self._chunks)
+        if not filters and len(inferred.doc_ids) > 1:  # "赣州和任城区…分别…": every named plan gets its best clauses up front
+            hits = interleave_by_plan(hits)
         timings["total_ms"] = _ms(started)
-        return SearchResult(question, text, hits, active_filters, inferred, uncovered, timings)
+        return SearchResult(question, text, hits[:k], active_filters, inferred, uncovered, scope.years, timings)
 
 
 def fuse(dense: Sequence[StoredChunk], lexical: Sequence[tuple[str, float]], chunks: dict[str, StoredChunk]) -> list[Retrieved]:
@@ -256,7 +241,23 @@ def fuse(dense: Sequence[StoredChunk], lexical: Sequence[tuple[str, float]], chu
     return [Retrieved(score=scores[cid], **info[cid]) for cid in ranked]
 
 
-def _plan_info(doc_id: str, meta: dict[str, Any]) -> PlanInfo:
+def interleave_by_plan(hits: Sequence[Retrieved]) -> list[Retrieved]:
+    """Round-robin over plans in the order of their best hit: each plan's 1st, then each plan's 2nd, …
+
+    Used when a question names several plans: a joint ranking lets the plan with more matching clauses fill
+    the top ranks, and a cross-plan answer needs each named plan's best clause.
+    """
+    per_plan: dict[str, list[Retrieved]] = {}
+    for hit in hits:
+        per_plan.setdefault(hit.doc_id, []).append(hit)
+    out: list[Retrieved] = []
+    depth = max((len(v) for v in per_plan.values()), default=0)
+    for i in range(depth):
+        out.extend(v[i] for v in per_plan.values() if i < len(v))
+    return out
+
+
+def _plan_info(doc_id: str, meta: dict[str, Any], mentioned_years: set[int] = frozenset()) -> PlanInfo:  # type: ignore[assignment]
     title = str(meta.get("title", ""))
     short = str(meta.get("short_title", "")) or title
     region = to_simplified(str(meta.get("region", "")))
@@ -264,13 +265,13 @@ def _plan_info(doc_id: str, meta: dict[str, Any]) -> PlanInfo:
     span = re.search(r"(\d{4})\s*[—\-–~至到]+\s*(\d{4})", title)
     years = tuple(range(int(span[1]), int(span[2]) + 1)) if span else ((year,) if year else ())
     places = set()
-    for part in re.findall(r"[\u4e00-\u9fff]+?(?:省|自治区|市|自治州|区|县)", region):
-        core = _ADMIN_SUFFIX.sub("", re.sub(r"自治区$", "", part))
-        if len(core) >= 2:
+    for part in re.findall(r"[\u4e00-\u9fff]+?(?:自治区|自治州|省|市|区|县)", region):
+        core = place_core(part)
+        if len(core) >= 2 and core != part:
             places.add(core)
     for part in re.findall(r"^([\u4e00-\u9fff]{2,4}?)(?:省|市|区|县)", to_simplified(short)):
         places.add(part)
-    return PlanInfo(doc_id, title, short, region, years, tuple(sorted(places)))
+    return PlanInfo(doc_id, title, short, region, years, tuple(sorted(places)), frozenset(mentioned_years))
 
 
 def _place_words(plans) -> set[str]:  # type: ignore[no-untyped-def]
