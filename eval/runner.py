@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import functools
 import json
 import logging
 import sys
@@ -410,7 +409,7 @@ def calibrate(args: argparse.Namespace, settings: Settings, items: list[GoldItem
     """
     from tqdm import tqdm
 
-    from qa.extractive import ExtractiveAnswerer, RefusalPolicy
+    from qa.extractive import RefusalPolicy
 
     calib = select_split(items, "calib")
     harness = Harness(settings, args.plans)
@@ -421,13 +420,13 @@ def calibrate(args: argparse.Namespace, settings: Settings, items: list[GoldItem
         standalone = assistant.standalone(item.question, item.previous_questions)
         searched.append((item, standalone, assistant.search(standalone)))
     grid = [(cov, conf) for cov in COVERAGE_GRID for conf in CONFIDENCE_GRID]
-    idf = functools.lru_cache(maxsize=None)(assistant.searcher.idf)  # the store does not change while calibrating
     scores: list[tuple[tuple[float, ...], float, float, dict[str, int]]] = []
     for cov, conf in tqdm(grid, desc="grid", unit="policy", file=sys.stderr, dynamic_ncols=True):
-        answerer = ExtractiveAnswerer(assistant.searcher.tokenizer, RefusalPolicy(min_coverage=cov, min_confidence=conf), idf=idf)
+        policy = RefusalPolicy(min_coverage=cov, min_coverage_figure=settings.refusal_min_coverage_figure, min_confidence=conf)
+        answerer = assistant.extractive.with_policy(policy)
         counts = {"unanswerable_refused": 0, "answerable_refused": 0, "correct": 0}
         for item, standalone, result in searched:
-            answer = answerer.answer(standalone, result)
+            answer = answerer.answer(standalone, result, asked=item.question)
             if not item.answerable:
                 counts["unanswerable_refused"] += int(answer.refused)
             elif answer.refused:

@@ -10,8 +10,8 @@ from __future__ import annotations
 import logging
 import math
 import re
-from collections import Counter
 import threading
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from importlib import resources
@@ -35,6 +35,42 @@ _TOKEN_OK = re.compile(r"[\u3400-\u9fffA-Za-z0-9%‰.+]")
 def domain_words() -> tuple[str, ...]:
     text = (resources.files("qa") / "data" / "domain_words.txt").read_text(encoding="utf-8")
     return tuple(w.strip() for w in text.splitlines() if w.strip() and not w.startswith("#"))
+
+
+@lru_cache(maxsize=1)
+def colloquial_terms() -> dict[str, tuple[str, ...]]:
+    """Citizen wording -> the terms plans use (``qa/data/colloquial.txt``): 托儿所 -> 托育, 托位, …"""
+    text = (resources.files("qa") / "data" / "colloquial.txt").read_text(encoding="utf-8")
+    terms: dict[str, tuple[str, ...]] = {}
+    for line in text.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if ":" in line:
+            word, _, targets = line.partition(":")
+            terms[word.strip()] = tuple(dict.fromkeys(t for t in targets.split() if t))
+    return terms
+
+
+def colloquial_in(text: str, terms: dict[str, tuple[str, ...]] | None = None) -> list[tuple[str, tuple[str, ...]]]:
+    """The colloquial words of ``text`` (search form) with the plan terms each stands for, longest match first,
+    non-overlapping: "宫颈癌疫苗" is one match (HPV, 人乳头瘤病毒疫苗), not 宫颈癌 + 疫苗."""
+    terms = colloquial_terms() if terms is None else terms
+    taken = [False] * len(text)
+    found: list[tuple[int, str, tuple[str, ...]]] = []
+    for word in sorted(terms, key=len, reverse=True):
+        start = text.find(word)
+        while start >= 0:
+            if not any(taken[start : start + len(word)]):
+                taken[start : start + len(word)] = [True] * len(word)
+                found.append((start, word, terms[word]))
+            start = text.find(word, start + 1)
+    return [(word, targets) for _, word, targets in sorted(found)]
+
+
+def expand_query(text: str) -> str:
+    """``text`` with the plan terms of its colloquial words appended, for the lexical leg:
+    "我家小孩上托儿所" -> "我家小孩上托儿所 儿童 婴幼儿 幼儿 托育 托位 …"."""
+    extra = [t for _, targets in colloquial_in(text) for t in targets if t not in text]
+    return text + (" " + " ".join(dict.fromkeys(extra)) if extra else "")
 
 
 class Tokenizer:
@@ -75,11 +111,18 @@ class Tokenizer:
 
     def places(self, text: str) -> list[str]:
         """Place names jieba tags in ``text`` (``ns``): 南京市, 赣州, 泰州."""
+        return [w.word for w in self._tagged(text) if w.flag == "ns" or w.word in self._places]
+
+    def person_names(self, text: str) -> list[str]:
+        """Personal names jieba tags in ``text`` (``nr``), two characters or more."""
+        return [w.word for w in self._tagged(text) if w.flag == "nr" and len(w.word) >= 2]
+
+    def _tagged(self, text: str) -> Any:
         if self._posseg is None:
             import jieba.posseg
 
             self._posseg = jieba.posseg.POSTokenizer(self._load())
-        return [w.word for w in self._posseg.cut(text) if w.flag == "ns" or w.word in self._places]
+        return self._posseg.cut(text)
 
 
 class BM25Index:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from qa.answers import Answer
-from qa.conversation import rewrite_followup
+from qa.conversation import standalone_questions
 from qa.embeddings import ClauseEmbeddings, make_embeddings
 from qa.extractive import ExtractiveAnswerer, RefusalPolicy
 from qa.retrieval import Filters, HybridSearcher, SearchResult
@@ -40,7 +40,7 @@ class Assistant:
             min_coverage_figure=settings.refusal_min_coverage_figure,
             min_confidence=settings.refusal_min_confidence,
         )
-        self.extractive = ExtractiveAnswerer(self.searcher.tokenizer, policy, idf=self.searcher.idf)
+        self.extractive = ExtractiveAnswerer(self.searcher.tokenizer, policy, idf=self.searcher.idf, plan_years=self.searcher.plan_years)
         self._llm: Any = None
         if settings.llm_configured:
             from qa.llm import LLMAnswerer
@@ -65,13 +65,11 @@ class Assistant:
 
     def standalone(self, question: str, history: Sequence[Turn | str] = ()) -> str:
         previous = [h.question if isinstance(h, Turn) else str(h) for h in history]
-        return rewrite_followup(question, previous, self.searcher.tokenizer.places)
+        return standalone_questions([*previous, question], self.searcher.tokenizer.places)[-1]
 
     def ask(self, question: str, history: Sequence[Turn | str] = (), filters: Filters | None = None) -> Answer:
         """Answer ``question`` (with the conversation so far) and cite the clauses it rests on, or refuse."""
-        answer = None
-        for answer in self.ask_stream(question, history, filters):
-            pass
+        *_, answer = self.ask_stream(question, history, filters)
         assert isinstance(answer, Answer)
         return answer
 
@@ -84,7 +82,7 @@ class Assistant:
             return
         standalone = self.standalone(question, history)
         result = self.search(standalone, filters=filters)
-        extractive = self.extractive.answer(standalone, result)
+        extractive = self.extractive.answer(standalone, result, asked=question)
         answer = extractive
         if self._llm is not None:
             answer = yield from self._llm.answer_stream(standalone, result, fallback=extractive)

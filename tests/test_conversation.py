@@ -2,9 +2,9 @@
 
 import pytest
 
-from qa.conversation import rewrite_followup
+from qa.conversation import rewrite_followup, standalone_questions
 
-PLACES = ("赣州市", "赣州", "泰州市", "泰州", "龙岗区", "任城区")
+PLACES = ("赣州市", "赣州", "泰州市", "泰州", "龙岗区", "任城区", "贵州")
 
 
 def places(text: str) -> list[str]:
@@ -27,3 +27,22 @@ def places(text: str) -> list[str]:
 )
 def test_followups_become_standalone(history, question, expected):
     assert rewrite_followup(question, history, places) == expected
+
+
+@pytest.mark.parametrize(
+    ("history", "question", "expected"),
+    [
+        (["贵州2020年婴儿死亡率的目标是多少?"], "到2022年呢?", "贵州2022年婴儿死亡率的目标是多少?"),
+        (["龙岗区的三大医疗集团是哪几个?"], "它们在医用耗材方面要做什么?", "龙岗区的三大医疗集团 在医用耗材方面要做什么?"),
+        (["赣州2023年要推进哪些县创建国家卫生城镇?"], "那卫生乡镇的创建率要达到多少?", "赣州2023年要推进哪些县创建国家卫生城镇 卫生乡镇的创建率要达到多少?"),
+        (["任城区2021年要对在岗乡医开展技能提升培训吗?"], "参训时间和参训率有什么要求?", "任城区2021年 参训时间和参训率有什么要求?"),
+        (["赣州市新增托位多少个?"], "各地对托育服务的目标分别是什么?", "各地对托育服务的目标分别是什么?"),
+    ],
+)
+def test_followups_carry_year_topic_and_place(history, question, expected):
+    assert rewrite_followup(question, history, places) == expected
+
+
+def test_a_chain_of_followups_builds_on_each_rewritten_question():
+    questions = ["赣州市居民健康素养水平要提高到多少?", "那泰州呢?", "那龙岗区呢?"]
+    assert standalone_questions(questions, places)[-1] == "龙岗区居民健康素养水平要提高到多少?"

@@ -1,0 +1,127 @@
+"""The extractive answerer's reading of questions and quoting of clauses: pure parts, table-driven on real text."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.extractive import (
+    ExtractiveAnswerer,
+    Term,
+    expected_units,
+    has_figure,
+    insisted_words,
+    question_kind,
+    summary_of,
+    topic_text,
+    years_fit,
+)
+from qa.lexical import Tokenizer, colloquial_in, expand_query
+
+GUIZHOU_TARGETS = (
+    "(三)诊疗技术更加先进。2020 年,孕产妇死亡率降到20/10 万,婴儿死亡率降到7.5‰,5 岁以下儿童死亡率降到9.5‰。"
+    "2022 年,孕产妇死亡率降到18/10 万,婴儿死亡率降到7‰,5 岁以下儿童死亡率降到9‰,人均预期寿命75 岁以上。"
+)
+GANZHOU_32 = (
+    "32.全面推进卫生城镇创建。推进瑞金市、信丰县、上犹县等9个县、36个乡镇国家卫生城镇创建,加快推进宁都县创建省级卫生县城,"
+    "年内新增省级卫生县城(乡镇)26个,确保卫生乡镇创建率达50%。"
+)
+LONGGANG_10 = "(十)推进智慧医院建设。完善“龙岗健康在线”微信号便民惠民服务,争取用户突破200万。"
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("哪些规划提出要开展“西学中”培训?", "which_plans"),
+        ("泰州开展“廉洁机关”建设由哪个处室负责?", "office"),
+        ("泰州市人民医院的院长是谁?", "person"),
+        ("泰州2023年在托育方面定了什么目标?", "target"),
+        ("任城区2021年在中医药传承创新方面要做哪些事?", "list"),
+        ("任城区戴眼镜的学生越来越多,区里今年管这件事吗?", "list"),
+        ("贵州省2021年新冠疫苗的接种率是多少?", "number"),
+        ("到2022年呢?", "general"),
+    ],
+)
+def test_question_kind(question: str, kind: str) -> None:
+    assert question_kind(question) == kind
+
+
+@pytest.mark.parametrize(
+    ("question", "units"),
+    [("任城区新建实验室要投资多少钱?", ["元"]), ("人均预期寿命达到多少岁?", ["岁"]), ("卫生乡镇的创建率要达到多少?", [r"%|‰|成|/10万|全覆盖|100%"]), ("新增多少托位?", [])],
+)
+def test_expected_units(question: str, units: list[str]) -> None:
+    assert expected_units(question) == units
+
+
+@pytest.mark.parametrize(
+    ("sentence", "units", "figure"),
+    [
+        ("居民健康素养水平提高至26%以上", [], True),
+        ("再建成1个负压生物安全二级实验室", ["元"], False),  # a count is not a price
+        ("组织泰州市卫生健康系统2023年南京医科大学公开招聘专场", [], False),  # a year is not a figure
+        ("推动实现电子化监测县全覆盖", [r"%|‰|成|/10万|全覆盖|100%"], True),
+        ("增加普惠托位供给", [], False),
+        ("人均预期寿命75 岁以上", ["岁"], True),
+    ],
+)
+def test_has_figure(sentence: str, units: list[str], figure: bool) -> None:
+    assert has_figure(sentence, units) is figure
+
+
+@pytest.mark.parametrize(
+    ("sentence", "asked", "plan_years", "fits"),
+    [
+        ("2022 年,婴儿死亡率降到7‰", [2022], (2019, 2020, 2021, 2022), True),
+        ("2020 年,婴儿死亡率降到7.5‰", [2022], (2019, 2020, 2021, 2022), False),
+        ("投放AED50台", [2024], (2023,), False),  # an undated target is for the plan's own year
+        ("投放AED50台", [2023], (2023,), True),
+        ("投放AED50台", [], (2023,), True),
+    ],
+)
+def test_years_fit(sentence: str, asked: list[int], plan_years: tuple[int, ...], fits: bool) -> None:
+    assert years_fit(sentence, asked, plan_years) is fits
+
+
+def test_question_words_and_insistence() -> None:
+    assert "多少" not in topic_text("龙岗区要新增多少个普惠托位?") and "普惠托位" in topic_text("龙岗区要新增多少个普惠托位?")
+    assert insisted_words("龙岗区哪家医院的眼科水平最好?") == ["最好"]
+    assert insisted_words("龙岗区眼科有什么合作?") == []
+
+
+def test_colloquial_words_map_to_plan_terms_longest_first() -> None:
+    found = dict(colloquial_in("我女儿快到年龄了,打宫颈癌疫苗要自己掏钱吗"))
+    assert "HPV" in found["宫颈癌疫苗"] and "宫颈癌" not in found and "疫苗" not in found
+    assert "免费" in found["自己掏钱"]
+    assert "托育" in expand_query("我家小孩上托儿所").split()
+
+
+@pytest.fixture(scope="module")
+def answerer() -> ExtractiveAnswerer:
+    return ExtractiveAnswerer(Tokenizer())
+
+
+@pytest.mark.parametrize(
+    ("text", "terms", "kind", "years", "units", "quote"),
+    [
+        (GUIZHOU_TARGETS, ["婴儿死亡率"], "number", [2022], [], "婴儿死亡率降到7‰"),
+        (GUIZHOU_TARGETS, ["婴儿死亡率"], "number", [2020], [], "婴儿死亡率降到7.5‰"),
+        (GUIZHOU_TARGETS, ["人均预期寿命"], "number", [], ["岁"], "人均预期寿命75 岁以上。"),
+        (GANZHOU_32, ["卫生", "乡镇", "创建"], "number", [], [r"%|‰|成|/10万|全覆盖|100%"], "确保卫生乡镇创建率达50%。"),
+        (LONGGANG_10, ["龙岗健康在线", "微信号", "用户数"], "number", [], [], "完善“龙岗健康在线”微信号便民惠民服务,争取用户突破200万。"),
+    ],
+)
+def test_best_sentence_quotes_the_figure_asked_for(answerer, text, terms, kind, years, units, quote) -> None:
+    assert answerer.best_sentence([Term(t, (t,)) for t in terms], text, kind, years, (2019, 2020, 2021, 2022), units) == quote
+
+
+def test_summary_keeps_every_measure_of_a_long_clause() -> None:
+    sentences = [f"第{i}项措施是加强某某工作,并且要落实到位,确保取得实效。" for i in range(1, 30)]
+    summary = summary_of(sentences, limit=400)
+    assert len(summary) <= 400 and summary.startswith("第1项措施是加强某某工作") and "确保取得实效" not in summary
+    assert summary_of(["短句。", "也短。"]) == "短句。也短。"
+
+
+def test_follow_up_words_weigh_double(answerer) -> None:
+    terms = answerer.terms("龙岗区打算在哪些街道建捐血站 捐血站还要开展什么新业务?", emphasis="这些捐血站还要开展什么新业务?")
+    stress = {t.word: t.stress for t in terms}
+    assert stress["业务"] == 2.0 and stress["街道"] == 1.0
