@@ -73,8 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="report folder (default eval/reports)")
     parser.add_argument("--split", choices=["test", "calib", "all"], default="test", help="items reported (default test: calib is for calibration)")
     parser.add_argument("--modes", default=",".join(MODES), help=f"comma-separated retrieval modes (default {','.join(MODES)})")
-    parser.add_argument("--calibration", type=Path, default=CALIBRATION_PATH, help="refusal thresholds written by `calibrate` (used when the file exists)")
-    parser.add_argument("--no-calibration", action="store_true", help="use the refusal thresholds of the settings, not eval/calibration.toml")
+    parser.add_argument("--calibration", type=Path, default=CALIBRATION_PATH, help="refusal thresholds written by `calibrate`, compared with the settings'")
     parser.add_argument("--thresholds", type=Path, default=THRESHOLDS_PATH, help="minimum/maximum metric values (default eval/thresholds.toml)")
     parser.add_argument("--check-thresholds", action="store_true", help="exit 1 when a metric is outside eval/thresholds.toml")
     parser.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
@@ -185,25 +184,28 @@ class Harness:
         return self.baseline
 
 
-def apply_calibration(settings: Settings, path: Path | None) -> tuple[Settings, str]:
-    """Settings with the refusal thresholds of ``path`` (when it exists), and a sentence saying where they came from."""
-    if path is not None and path.is_file():
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-            coverage, confidence = float(data["refusal_min_coverage"]), float(data["refusal_min_confidence"])
-        except (tomllib.TOMLDecodeError, KeyError, TypeError, ValueError) as exc:
-            raise ValueError(f"{path}: not a calibration file ({exc}); rerun `python -m eval calibrate` or pass --no-calibration") from exc
-        calib = data.get("calib", {})
-        source = (
-            f"refusal thresholds min_coverage={coverage:g}, min_confidence={confidence:g} from {_rel(path)}, "
-            f"calibrated on the calib split only ({calib.get('items', '?')} items, {calib.get('date', '?')})"
-        )
-        return settings.replace(refusal_min_coverage=coverage, refusal_min_confidence=confidence), source
-    source = (
-        f"refusal thresholds min_coverage={settings.refusal_min_coverage:g}, min_confidence={settings.refusal_min_confidence:g} "
-        "from the settings (not calibrated by this eval: run `python -m eval calibrate`)"
-    )
-    return settings, source
+def read_calibration(path: Path) -> tuple[float, float, dict[str, Any]]:
+    """(refusal_min_coverage, refusal_min_confidence, the [calib] table) written by ``calibrate``."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return float(data["refusal_min_coverage"]), float(data["refusal_min_confidence"]), dict(data.get("calib", {}))
+    except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"{path}: not a calibration file ({exc}); rerun `python -m eval calibrate`") from exc
+
+
+def describe_calibration(settings: Settings, path: Path | None) -> str:
+    """Where the refusal thresholds the eval runs with (the settings', as users get them) came from.
+
+    The eval never swaps in other values: it measures what the app and CLI do. ``calibrate`` chooses the
+    values on the calib split; the settings' defaults carry them (a test keeps the two equal).
+    """
+    used = f"refusal thresholds min_coverage={settings.refusal_min_coverage:g}, min_confidence={settings.refusal_min_confidence:g} (the settings')"
+    if path is None or not path.is_file():
+        return used + "; not calibrated by this eval (run `python -m eval calibrate`)"
+    coverage, confidence, calib = read_calibration(path)
+    if (coverage, confidence) == (settings.refusal_min_coverage, settings.refusal_min_confidence):
+        return used + f", as calibrated on the calib split only ({calib.get('items', '?')} items, {calib.get('date', '?')}, {_rel(path)})"
+    return used + f"; NOTE {_rel(path)} chose min_coverage={coverage:g}, min_confidence={confidence:g} on the calib split: update the settings"
 
 
 # ----------------------------------------------------------------------------------------- evaluation
@@ -323,7 +325,7 @@ def run(args: argparse.Namespace, settings: Settings, items: list[GoldItem]) -> 
     unknown = [m for m in modes if m not in MODES]
     if unknown or not modes:
         raise ValueError(f"--modes: unknown {', '.join(unknown) or '(none)'}; choose from {', '.join(MODES)}")
-    settings, calibration_note = apply_calibration(settings, None if args.no_calibration else args.calibration)
+    calibration_note = describe_calibration(settings, args.calibration)
     selected = select_split(items, args.split)
     harness = Harness(settings, args.plans)
     harness.prepare()
@@ -445,8 +447,8 @@ def calibrate(args: argparse.Namespace, settings: Settings, items: list[GoldItem
         "# Refusal thresholds chosen by `python -m eval calibrate` on the calib split ONLY (about 40% of",
         "# eval/gold.jsonl, chosen by a hash of the id); the reported test split never influenced them.",
         "# Objective: (unanswerable refused) - 2 x (answerable refused), ties broken by answer accuracy, then by",
-        "# closeness to the settings' values. `python -m eval` uses these values; copy them into the",
-        "# refusal_min_coverage / refusal_min_confidence defaults of qa/settings.py to use them in the app too.",
+        "# closeness to the settings' values. Copy them into the refusal_min_coverage / refusal_min_confidence",
+        "# defaults of qa/settings.py: the app, the CLI and `python -m eval` all use the settings (a test checks they agree).",
         f"refusal_min_coverage = {coverage}",
         f"refusal_min_confidence = {confidence}",
         "",

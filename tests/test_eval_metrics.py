@@ -213,3 +213,15 @@ def test_check_reports_each_kind_of_problem(plans, fields, problem):
 def test_check_reports_duplicate_ids(plans):
     failures = check([_item(), _item(line=2)], plans)
     assert failures == ["x-1 (line 2): duplicate id (first on line 1)"]
+
+
+def test_settings_carry_the_calibrated_refusal_thresholds():
+    """The app, the CLI and the eval run with the settings' thresholds; `eval calibrate` chose them on the calib
+    split. When a recalibration changes them, the settings' defaults must follow (and the reverse)."""
+    from eval.runner import CALIBRATION_PATH, read_calibration
+    from qa.settings import Settings
+
+    coverage, confidence, calib = read_calibration(CALIBRATION_PATH)
+    defaults = Settings()
+    assert (defaults.refusal_min_coverage, defaults.refusal_min_confidence) == (coverage, confidence)
+    assert calib["items"] > 0 and calib["unanswerable"] > 0
