@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from qa.answers import REFUSAL_PREFIX, Answer, Citation
-from qa.lexical import Tokenizer, colloquial_in
+from qa.lexical import Tokenizer, colloquial_in, colloquial_terms
 from qa.normalize import search_form
 from qa.retrieval import Retrieved, SearchResult
 from qa.scope import named_years
@@ -35,8 +35,12 @@ _KINDS: list[tuple[str, re.Pattern[str]]] = [
     ("target", re.compile(r"什么目标|目标是什么|目标定|哪些目标|目标有哪些")),
     ("list", re.compile(r"有哪些|哪些(措施|工作|任务|方面|内容|举措|要求|安排|事)|主要(措施|任务|内容|工作)|概括|总结|包括什么|包括哪些|做什么|做哪些|做些什么|干什么|有什么(措施|安排|打算|举措|要求|部署|重点|动作|计划)|什么打算|怎么做|如何(推进|做|开展|加强)|讲了什么|说了什么|管这件事|管不管")),
 ]
-# Words a question insists on that a clause must contain to answer it: plans rank nothing as 最好.
-_INSISTED = re.compile(r"最好|最差|最强|最佳|最便宜|最贵|最快|排名第?|排第几|推荐|哪家好|好不好|靠谱")
+# What some questions insist on, which a clause must speak of to answer them: plans rank nothing as 最好,
+# and a work plan says what the government will do, rarely how a citizen applies for something.
+_INSISTED: list[tuple[re.Pattern[str], str, str]] = [
+    (re.compile(r"最好|最差|最强|最佳|最便宜|最贵|最快|排名第?|排第几|推荐|哪家好|好不好|靠谱"), "", "这类评价"),
+    (re.compile(r"(怎样|怎么|如何|去哪里?|在哪里?)(申领|申请|办理|领取|报名|报销)|需要(什么|哪些)材料|(办理|申请)(流程|手续)"), r"申领|申请|办理|领取|报名|流程|手续|材料", "办理方法"),
+]
 _FIGURE_ASKED = re.compile(r"多少|比例|目标|几[个家所张项成人名]|百分|占比|提高到|降到|达到")
 _SENTENCE = re.compile(r"[^。；;！？!?\n]+[。；;！？!?]?")
 _SEGMENT = re.compile(r"[^,，:：]+[,，:：]?")
@@ -96,6 +100,8 @@ _UNIT_EXPECTATIONS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"多长时间|多久|几天|几个月|几年|时长|时间"), r"天|日|周|月|年|小时|分钟"),
     (re.compile(r"率|比例|占比|百分|覆盖面|几成"), r"%|‰|成|/10万|全覆盖|100%"),
 ]
+_NOUN = frozenset({"n", "nz"})  # jieba tags of common nouns (not places ns, persons nr)
+_AGE_GROUP = re.compile(r"\d+\s*(?:[-—~至到]\s*\d+\s*)?(?:周|个月)?岁(?:以下|以上|及以上|及以下)?")
 _YEAR_OR_DATE = re.compile(r"(?:19|20)\d{2}\s*年(?:度|底|内)?|\d{1,2}\s*月\s*\d{0,2}\s*日?")
 
 
@@ -106,8 +112,11 @@ def expected_units(question: str) -> list[str]:
 
 
 def has_figure(sentence: str, units: Sequence[str]) -> bool:
-    """Whether ``sentence`` states a figure (a year or date is not one) in one of ``units`` (if any)."""
+    """Whether ``sentence`` states a figure (a year or date is not one, nor an age group such as 3岁以下 unless
+    an age is asked) in one of ``units`` (if any)."""
     text = _YEAR_OR_DATE.sub("", search_form(sentence))
+    if not any("岁" in unit for unit in units):
+        text = _AGE_GROUP.sub("", text)
     if not re.search(r"\d", text) and not re.search(r"全覆盖|[一二两三四五六七八九十百千万]+(个|家|所|项|名)", text):
         return False
     return not units or any(re.search(unit, text) for unit in units)
@@ -123,9 +132,27 @@ def question_kind(question: str) -> str:
     return "general"
 
 
-def insisted_words(question: str) -> list[str]:
-    """Words the answering clause must contain: "哪家医院的眼科最好?" is not answered by a clause without 最好."""
-    return _INSISTED.findall(search_form(question))
+def insisted_words(question: str) -> list[tuple[str, str]]:
+    """What the answering clause must speak of, as (what the question says, what the clause must contain: a
+    pattern, or empty for the same words): "哪家医院的眼科最好?" is not answered by a clause without 最好, "怎样
+    申领生育津贴?" not by one that says nothing of applying."""
+    text = search_form(question)
+    found = []
+    for pattern, required, _ in _INSISTED:
+        match = pattern.search(text)
+        if match:
+            found.append((match.group(0), required or re.escape(match.group(0))))
+    return found
+
+
+def _insisted_gap(question: str, clause: str) -> str:
+    """Why ``clause`` does not speak to what ``question`` insists on ('' when it does)."""
+    text, norm = search_form(question), search_form(clause)
+    for pattern, required, what in _INSISTED:
+        match = pattern.search(text)
+        if match and not re.search(required or re.escape(match.group(0)), norm):
+            return f"没有涉及“{match.group(0)}”{what}"
+    return ""
 
 
 def topic_text(question: str) -> str:
@@ -186,15 +213,17 @@ class ExtractiveAnswerer:
         policy: RefusalPolicy | None = None,
         idf: Callable[[str], float] | None = None,
         plan_years: Callable[[str], Sequence[int]] | None = None,
+        known: Callable[[str], bool] | None = None,
     ) -> None:
         self.tokenizer = tokenizer
         self.policy = policy or RefusalPolicy()
         self.idf = idf or (lambda word: 1.0)
         self.plan_years = plan_years or (lambda doc_id: ())
+        self.known = known or (lambda word: False)  # whether any stored clause has the word
 
     def with_policy(self, policy: RefusalPolicy) -> ExtractiveAnswerer:
         """The same answerer with other refusal thresholds (for calibration)."""
-        return ExtractiveAnswerer(self.tokenizer, policy, self.idf, self.plan_years)
+        return ExtractiveAnswerer(self.tokenizer, policy, self.idf, self.plan_years, self.known)
 
     def _weight(self, term: Term | str) -> float:
         """Rare words decide whether a clause is about the question: weight = idf (absent words weigh most)."""
@@ -252,10 +281,9 @@ class ExtractiveAnswerer:
         figure_wanted = kind == "number" or (kind in {"cross", "which_plans"} and _FIGURE_ASKED.search(search_form(question)) is not None)
         units = expected_units(question)
         quote = self.best_sentence(terms, hit.text, "number" if figure_wanted else kind, years, plan_years, units)
-        gap = ""
-        insisted = [w for w in insisted_words(question) if w not in search_form(hit.text)]
-        if insisted:
-            gap = f"没有涉及“{'、'.join(insisted)}”这类评价"
+        gap = _insisted_gap(question, hit.text) or self._modifier_gap(question, hit)
+        if gap:
+            pass
         elif kind == "number":
             if not has_figure(quote, units):
                 gap = "没有给出所问单位的具体数字" if units and has_figure(quote, []) else "没有给出具体数字"
@@ -266,6 +294,18 @@ class ExtractiveAnswerer:
         elif kind == "person" and not self.tokenizer.person_names(quote):
             gap = "没有提到具体人员"
         return Candidate(hit, rank, coverage, quote, gap)
+
+    def _modifier_gap(self, question: str, hit: Retrieved) -> str:
+        """A clause about Y does not answer a question about the compound noun XY when the plans know X but this
+        clause does not say it: "新冠疫苗的接种率" is not answered by "免疫规划疫苗接种率95%以上" (新冠 is elsewhere
+        in the plans). Only noun-noun compounds count: in "香港机构签订协议" 机构 does not qualify 签订."""
+        clause = search_form(self._context(hit))
+        tagged = [(w.word, w.flag) for w in self.tokenizer.tagged(topic_text(question)) if w.word.strip()]
+        for (x, x_flag), (y, y_flag) in zip(tagged, tagged[1:], strict=False):
+            said = any(f in clause for f in (x, *colloquial_terms().get(x, ())))  # 病人 is said as 患者
+            if x_flag in _NOUN and y_flag in _NOUN and y in clause and not said and self.known(x):
+                return f"说的不是“{x}{y}”"
+        return ""
 
     def evidence(self, best: Candidate, hits: Sequence[Retrieved], uncovered: Sequence[str]) -> Evidence:
         hit = best.hit
@@ -377,7 +417,7 @@ class ExtractiveAnswerer:
     ) -> float:
         norm = search_form(sentence)
         score = sum(self._weight(t) for t in terms if any(f in norm for f in t.forms))
-        if kind in {"number", "target"} and has_figure(norm, []):
+        if kind in {"number", "target"} and (has_figure(norm, units) or has_figure(norm, [])):
             score += 2.5 + (1.5 if units and has_figure(norm, units) else 0.0)
             if re.search(r"\d", _YEAR_OR_DATE.sub("", norm)):  # a stated figure says more than 全覆盖
                 score += 0.5

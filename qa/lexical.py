@@ -111,13 +111,14 @@ class Tokenizer:
 
     def places(self, text: str) -> list[str]:
         """Place names jieba tags in ``text`` (``ns``): 南京市, 赣州, 泰州."""
-        return [w.word for w in self._tagged(text) if w.flag == "ns" or w.word in self._places]
+        return [w.word for w in self.tagged(text) if w.flag == "ns" or w.word in self._places]
 
     def person_names(self, text: str) -> list[str]:
         """Personal names jieba tags in ``text`` (``nr``), two characters or more."""
-        return [w.word for w in self._tagged(text) if w.flag == "nr" and len(w.word) >= 2]
+        return [w.word for w in self.tagged(text) if w.flag == "nr" and len(w.word) >= 2]
 
-    def _tagged(self, text: str) -> Any:
+    def tagged(self, text: str) -> Any:
+        """jieba part-of-speech pairs (``word``, ``flag``) of ``text``."""
         if self._posseg is None:
             import jieba.posseg
 
@@ -139,6 +140,10 @@ class BM25Index:
         if corpus:
             self._bm25.index(corpus, show_progress=False)
         self._df = Counter(token for tokens in corpus for token in set(tokens))
+
+    def df(self, token: str) -> int:
+        """In how many chunks ``token`` occurs."""
+        return self._df.get(token, 0)
 
     def idf(self, token: str) -> float:
         """BM25 inverse document frequency of ``token`` (a word absent from the corpus gets the highest)."""

@@ -159,6 +159,12 @@ class HybridSearcher:
             self.refresh()
         return self._index.idf(token) if self._index is not None else 1.0
 
+    def known(self, token: str) -> bool:
+        """Whether some stored clause has ``token`` among its lexical tokens."""
+        if self._index is None:
+            self.refresh()
+        return self._index is not None and self._index.df(token) > 0
+
     def plan_years(self, doc_id: str) -> tuple[int, ...]:
         """The years a stored plan is for (2019..2022 for a 2019—2022 plan); () for an unknown plan."""
         plan = self.plans.get(doc_id)

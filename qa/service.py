@@ -40,7 +40,7 @@ class Assistant:
             min_coverage_figure=settings.refusal_min_coverage_figure,
             min_confidence=settings.refusal_min_confidence,
         )
-        self.extractive = ExtractiveAnswerer(self.searcher.tokenizer, policy, idf=self.searcher.idf, plan_years=self.searcher.plan_years)
+        self.extractive = ExtractiveAnswerer(self.searcher.tokenizer, policy, idf=self.searcher.idf, plan_years=self.searcher.plan_years, known=self.searcher.known)
         self._llm: Any = None
         if settings.llm_configured:
             from qa.llm import LLMAnswerer

@@ -84,7 +84,8 @@ def test_years_fit(sentence: str, asked: list[int], plan_years: tuple[int, ...],
 
 def test_question_words_and_insistence() -> None:
     assert "多少" not in topic_text("龙岗区要新增多少个普惠托位?") and "普惠托位" in topic_text("龙岗区要新增多少个普惠托位?")
-    assert insisted_words("龙岗区哪家医院的眼科水平最好?") == ["最好"]
+    assert insisted_words("龙岗区哪家医院的眼科水平最好?") == [("最好", "最好")]
+    assert insisted_words("在赣州怎样申领生育津贴?")[0][0] == "怎样申领"
     assert insisted_words("龙岗区眼科有什么合作?") == []
 
 
