@@ -96,7 +96,7 @@ def highlight_html(text: str, quote: str) -> str:
 
 def render_card_html(citation: Citation, turn: int, related: bool = False) -> str:
     """One source card: plan title, clause path, issuer and year, the full clause (evidence marked), office."""
-    meta = [esc(part) for part in (citation.issuer, f"{citation.year}年" if citation.year else "") if part]
+    meta = [esc(part) for part in (citation.issuer, f"{citation.year}年" if citation.year else "", citation.page_label) if part]
     if citation.office:
         meta.append(f"责任处室：{esc(citation.office)}")
     body = esc(citation.text) if related else highlight_html(citation.text, citation.quote)

@@ -18,12 +18,14 @@ from pathlib import Path
 from qa.chunking import Chunk, chunk_document, embedding_key
 from qa.documents import CATALOG_NAME, Document, DocumentError, build_document, load_catalog
 from qa.embeddings import ClauseEmbeddings
+from qa.readers import SUFFIXES
 from qa.settings import Settings
 from vectorstore import ChromaClauseStore, StoreError
 
 log = logging.getLogger(__name__)
 
-TEXT_SUFFIXES = {".txt", ".md", ".text"}
+# What ingest reads (see qa.readers): .txt/.text, .md/.markdown, .pdf, .docx, .html/.htm.
+PLAN_SUFFIXES = frozenset(SUFFIXES)
 
 
 @dataclass
@@ -77,7 +79,7 @@ def _pad(text: str, width: int) -> str:
     return text + " " * (width - _width(text))
 
 
-def discover(paths: Iterable[Path], suffixes: set[str] = TEXT_SUFFIXES) -> tuple[list[Path], list[FileResult]]:
+def discover(paths: Iterable[Path], suffixes: frozenset[str] = PLAN_SUFFIXES) -> tuple[list[Path], list[FileResult]]:
     """Plan files under ``paths`` (files or folders, not following symlinked folders); problems as failed results."""
     found: list[Path] = []
     problems: list[FileResult] = []
@@ -116,8 +118,8 @@ class Ingestor:
                 f"{path}: {size / 1048576:.1f} MB is over the {self.settings.max_file_mb:g} MB limit; "
                 "split the file or raise PLANQA_MAX_FILE_MB"
             )
-        if path.suffix.lower() not in TEXT_SUFFIXES:
-            raise DocumentError(f"{path}: unsupported file type {path.suffix or '(none)'}; accepted: {', '.join(sorted(TEXT_SUFFIXES))}")
+        if path.suffix.lower() not in PLAN_SUFFIXES:
+            raise DocumentError(f"{path}: unsupported file type {path.suffix or '(none)'}; accepted: {', '.join(sorted(PLAN_SUFFIXES))}")
         try:
             data = path.read_bytes()
         except OSError as exc:

@@ -132,6 +132,11 @@ _MARKER_START = re.compile("|".join(p.pattern for p in _MARKERS.values() if p.pa
 _DASHLESS_HEADING = re.compile(r"^[^\s。,，、:：;；“”()（）]{2,14}(?:工程|行动|计划|工作)[。:：]")
 
 
+def starts_clause(text: str) -> bool:
+    """Whether ``text`` opens with a numbering marker of any style (no sequence check)."""
+    return bool(_MARKER_START.match(text))
+
+
 def chinese_number(token: str) -> int:
     """``"二十一"`` -> 21, ``"12"`` -> 12, ``"③"`` -> 3."""
     if token.isdigit() and token.isascii():

@@ -94,7 +94,7 @@ class Retrieved:
         m = self.meta
         return {
             "doc_id": self.doc_id, "title": self.title, "path": m.get("path"), "path_label": self.path_label,
-            "text": self.text, "office": m.get("office", ""), "start": m.get("start"), "end": m.get("end"),
+            "text": self.text, "office": m.get("office", ""), "start": m.get("start"), "end": m.get("end"), "page": m.get("page", 0),
             "score": round(self.score, 5), "dense_rank": self.dense_rank, "dense_score": round(self.dense_score, 4),
             "lexical_rank": self.lexical_rank, "lexical_score": round(self.lexical_score, 3),
         }

@@ -87,6 +87,12 @@ def test_office_is_shown_when_given() -> None:
     assert "责任处室" not in app.render_card_html(citation(), turn=0)
 
 
+def test_card_shows_the_page_of_a_pdf_clause() -> None:
+    assert "赣州市卫生健康委员会 · 2023年 · 第3页" in app.render_card_html(citation(page=3, page_end=3), turn=0)
+    assert "第3-4页" in app.render_card_html(citation(page=3, page_end=4), turn=0)
+    assert "页" not in app.render_card_html(citation(), turn=0).split("pq-clause")[0]
+
+
 def test_refusal_looks_different_and_shows_related_clauses() -> None:
     related = [citation(marker=1, path_label="五、22."), citation(marker=2, path_label="九、32.")]
     refused = app.render_answer_html(answer(text="所检索的规划文件中没有找到……", citations=[], related=related, refused=True))
