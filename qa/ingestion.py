@@ -89,12 +89,15 @@ def discover(paths: Iterable[Path], suffixes: frozenset[str] = PLAN_SUFFIXES) ->
                 dirs.sort()
                 for name in sorted(files):
                     file = Path(root) / name
-                    if file.suffix.lower() in suffixes and name != CATALOG_NAME:
+                    # Hidden files and Word's "~$plan.docx" lock files are not plans.
+                    if file.suffix.lower() in suffixes and name != CATALOG_NAME and not name.startswith((".", "~$")):
                         found.append(file)
         elif path.is_file():
             found.append(path)
+        elif path.is_symlink():
+            problems.append(FileResult(str(path), "", "failed", message=f"{path}: a symbolic link that is broken or loops; fix or remove the link"))
         else:
-            problems.append(FileResult(str(path), "", "failed", message="no such file or folder (or a broken link); check the path"))
+            problems.append(FileResult(str(path), "", "failed", message=f"{path}: no such file or folder; check the path"))
     return list(dict.fromkeys(found)), problems
 
 
@@ -110,8 +113,10 @@ class Ingestor:
         """Read and parse one file (no store access). Raises DocumentError with the file named."""
         try:
             size = path.stat().st_size
-        except OSError as exc:
-            raise DocumentError(f"{path}: cannot be read ({exc.strerror}); check the path and permissions") from exc
+        except OSError as exc:  # ELOOP for a symbolic link loop, ENOENT for a broken link
+            raise DocumentError(f"{path}: cannot be read ({exc.strerror}); check the path, links and permissions") from exc
+        if path.is_dir():
+            raise DocumentError(f"{path}: is a folder, not a file; give the folder itself to ingest (it is read recursively)")
         limit = int(self.settings.max_file_mb * 1024 * 1024)
         if size > limit:
             raise DocumentError(

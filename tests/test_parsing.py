@@ -665,6 +665,29 @@ def test_numbering_jump_is_accepted_with_a_warning() -> None:
     assert source[offset:].startswith("(四)加强急诊急救能力建设")
 
 
+@pytest.mark.parametrize(
+    ("text", "expected", "warning"),
+    [
+        # a repeated number is a second clause (typing slip), noted
+        ("一、目标\n1.建成社区医院5家。\n2.新增托位300个。\n2.签约率达到45%。\n3.新建发热门诊2个。",
+         ["一、/1.", "一、/2.", "一、/2.", "一、/3."], "repeats 2"),
+        # a jump of up to 3 is accepted, noted
+        ("一、目标\n1.建成社区医院5家。\n4.新增托位300个。", ["一、/1.", "一、/4."], "jumps from 1 to 4"),
+        # a jump further than that is not a clause: its text stays in the clause before, nothing is lost
+        ("一、目标\n1.建成社区医院5家。\n9.新增托位300个。", ["一、/1."], ""),
+        # numbering restarting under a new section is no irregularity
+        ("一、目标\n1.建成社区医院5家。\n二、措施\n1.新增托位300个。", ["一、/1.", "二、/1."], ""),
+    ],
+)
+def test_numbering_that_jumps_or_repeats_loses_no_text(text: str, expected: list[str], warning: str) -> None:
+    parsed = parse_plan(text)
+    assert paths(parsed) == expected
+    assert [w for w in parsed.warnings if warning and warning in w] or not warning and not parsed.warnings
+    body = compact("".join(c.text for c in parsed.clauses))
+    for sentence in ("建成社区医院5家。", "新增托位300个。"):
+        assert body.count(sentence) == 1
+
+
 def test_no_numbering_is_ingested_paragraph_by_paragraph() -> None:
     source, parsed = fixture("no-numbering.txt")
     assert [c.kind for c in parsed.clauses] == ["paragraph"] * 3

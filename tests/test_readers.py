@@ -21,22 +21,20 @@ from qa.readers import (
     read_markdown,
     read_pdf,
 )
-from tests.formats import make_docx, make_gov_page, make_pdf
-
-TITLE = "江州市2023年卫生健康工作要点"
-PREAMBLE = "为推进健康江州建设,根据省卫生健康委年度工作部署,结合我市实际,制定本要点。"
-ITEM_1 = "全面推进紧密型县域医共体建设,县域内就诊率达到90%以上,基层医疗卫生机构诊疗量占比达到65%。(责任处室:体改处)"
-ITEM_2 = "做实家庭医生签约服务,重点人群签约率达到75%以上,签约服务费按规定落实到位,提升群众获得感。(责任处室:基层处)"
-ITEM_3 = "完善重大疫情监测预警体系,二级以上医疗机构传染病网络直报率保持100%,及时发现和处置各类突发公共卫生事件。"
-ITEM_4 = "推进国家区域医疗中心建设,新增三级医院2家,市级临床重点专科达到40个,减少群众跨省就医。(责任处室:医政处)"
-ITEM_5 = "加强护理服务体系建设,每千人口注册护士数达到3.8人,开展“互联网+护理服务”的医院达到30家以上。"
-# The plan as typed (the .txt form): its clause paths are what every format must give.
-TYPED = [
-    TITLE, PREAMBLE,
-    "一、深化医药卫生体制改革", "(一)推进分级诊疗。", f"1.{ITEM_1}", f"2.{ITEM_2}", "(二)加强公共卫生。", f"3.{ITEM_3}",
-    "二、提升医疗服务能力", f"4.{ITEM_4}", f"5.{ITEM_5}",
-]
-TYPED_PATHS = [PREAMBLE_PATH, "一、/(一)/1.", "一、/(一)/2.", "一、/(二)/3.", "二、/4.", "二、/5."]
+from tests.formats import (
+    ITEM_1,
+    ITEM_2,
+    ITEM_3,
+    ITEM_4,
+    ITEM_5,
+    PREAMBLE,
+    TITLE,
+    TYPED,
+    TYPED_PATHS,
+    make_docx,
+    make_gov_page,
+    make_pdf,
+)
 
 
 def paths(doc) -> list[str]:  # type: ignore[no-untyped-def]
