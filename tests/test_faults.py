@@ -137,6 +137,7 @@ def test_ingest_killed_while_writing_chunks_is_repaired_by_the_next_run(tmp_path
     assert interrupted, "no kill landed inside a write: the sweep of delays no longer covers it"
 
 
+@pytest.mark.slow  # 6 s of racing threads: kept out of the edit-test loop, run in CI
 def test_searches_during_a_reingest_see_one_version_of_each_plan(tmp_path: Path) -> None:
     settings = Settings.load({"store_path": tmp_path / "store", "embed_batch_size": 4}, env={})
     folder = tmp_path / "plans"
