@@ -42,7 +42,8 @@ EXAMPLES = (
     "贛州市今年新增托位數多少個?",
     "南京市2023年新增多少托位?",
 )
-UPLOAD_SUFFIXES = (".txt", ".md")
+# Every format ingest reads (qa.readers); checked again on the server, whatever the browser's picker allowed.
+UPLOAD_SUFFIXES = (".txt", ".md", ".pdf", ".docx", ".html", ".htm")
 MAX_FILENAME_CHARS = 80
 CJK_FONTS = ["Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", "system-ui", "sans-serif"]
 MONO_FONTS = ["Noto Sans Mono CJK SC", "ui-monospace", "monospace"]
@@ -96,7 +97,7 @@ def highlight_html(text: str, quote: str) -> str:
 
 def render_card_html(citation: Citation, turn: int, related: bool = False) -> str:
     """One source card: plan title, clause path, issuer and year, the full clause (evidence marked), office."""
-    meta = [esc(part) for part in (citation.issuer, f"{citation.year}年" if citation.year else "") if part]
+    meta = [esc(part) for part in (citation.issuer, f"{citation.year}年" if citation.year else "", citation.page_label) if part]
     if citation.office:
         meta.append(f"责任处室：{esc(citation.office)}")
     body = esc(citation.text) if related else highlight_html(citation.text, citation.quote)
@@ -315,7 +316,7 @@ def check_upload(original_name: str, size: int, max_mb: float) -> str:
     """The safe name of an acceptable upload, or :class:`UploadError` (wrong type, too large, empty)."""
     name = safe_filename(original_name)
     if Path(name).suffix not in UPLOAD_SUFFIXES:
-        raise UploadError(f"{original_name}: 只接受 {' / '.join(UPLOAD_SUFFIXES)} 文本文件")
+        raise UploadError(f"{original_name}: 只接受 {' / '.join(UPLOAD_SUFFIXES)} 文件")
     if size > max_mb * 1024 * 1024:
         raise UploadError(f"{original_name}: {size / 1048576:.1f} MB 超过 {max_mb:g} MB 上限")
     if size == 0:
@@ -385,6 +386,7 @@ class KnowledgeBase:
 
     def upload(self, files: Iterable[tuple[str, Path]]) -> tuple["IngestReport", list[str]]:
         """Save each ``(original name, temp path)`` under a safe name in ``upload_dir`` and ingest the saved ones."""
+        from qa.documents import DocumentError, build_document
         from qa.ingestion import IngestReport
 
         problems: list[str] = []
@@ -397,10 +399,15 @@ class KnowledgeBase:
                 dest = target_dir / name
                 if Path(name).stem in known and not dest.exists():
                     raise UploadError(f"{original}: 已有编号为 {Path(name).stem} 的规划（来自 {known[Path(name).stem].metadata.get('source_name', '?')}）；请改名或先删除")
+                # Read it before it is kept: a file ingest cannot read must not replace the stored plan's file
+                # (the store would keep the old version, but every re-index would fail on the new file).
+                build_document(name, temp.read_bytes(), doc_id=Path(name).stem)
                 target_dir.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(temp, dest)
+                partial = dest.with_name(dest.name + ".part")  # not a plan suffix: re-index never reads a half copy
+                shutil.copyfile(temp, partial)
+                os.replace(partial, dest)
                 saved.append(dest)
-            except UploadError as exc:
+            except (UploadError, DocumentError) as exc:
                 problems.append(str(exc))
             except OSError as exc:
                 problems.append(f"{original}: 无法保存（{exc.strerror}）")

@@ -28,11 +28,20 @@ class Citation:
     office: str = ""
     issuer: str = ""
     year: int = 0
+    page: int = 0  # page of the clause's start in a PDF; 0 when the format has no pages
+    page_end: int = 0
+
+    @property
+    def page_label(self) -> str:
+        """``第3页`` (``第3-4页`` across a page break); empty for formats without pages."""
+        if not self.page:
+            return ""
+        return f"第{self.page}页" if self.page_end <= self.page else f"第{self.page}-{self.page_end}页"
 
     @property
     def label(self) -> str:
-        """``《赣州市2023年卫生健康工作要点》一、1.``"""
-        return f"《{self.title}》{self.path_label}"
+        """``《赣州市2023年卫生健康工作要点》一、1.``, with ``（第3页）`` for a PDF."""
+        return f"《{self.title}》{self.path_label}" + (f"（{self.page_label}）" if self.page else "")
 
     @classmethod
     def from_hit(cls, marker: int, hit: Retrieved, quote: str) -> Citation:
@@ -41,6 +50,7 @@ class Citation:
             marker=marker, doc_id=hit.doc_id, title=hit.title, path=str(m.get("path", "")), path_label=hit.path_label,
             quote=quote, text=hit.text, start=int(m.get("start", 0)), end=int(m.get("end", 0)),
             office=str(m.get("office", "")), issuer=str(m.get("issuer", "")), year=int(m.get("year", 0) or 0),
+            page=int(m.get("page", 0) or 0), page_end=int(m.get("page_end", 0) or 0),
         )
 
 

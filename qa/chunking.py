@@ -133,6 +133,9 @@ def chunk_document(doc: Document, max_tokens: int, count_tokens: Callable[[str],
                 "clause_start": clause.start,
                 "clause_end": clause.end,
                 "clause_hash": clause_hash,
+                # Pages of the part's first and last character (PDF); 0 for formats without pages.
+                "page": doc.page_of(start),
+                "page_end": doc.page_of(max(start, end - 1)),
                 "order": index,
                 "search_text": search_text,
             }

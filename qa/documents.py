@@ -1,11 +1,10 @@
-"""Documents: decoding bytes to text, catalog metadata, and what is inferred when the catalog is silent.
+"""Documents: a file's bytes -> a parsed plan with its catalog metadata, and what is inferred when the catalog is silent.
 
-Everything here except :func:`load_catalog` is pure (bytes/text in, data out).
+Reading each file format is :mod:`qa.readers`' job; everything here except :func:`load_catalog` is pure.
 """
 
 from __future__ import annotations
 
-import codecs
 import hashlib
 import json
 import re
@@ -15,12 +14,11 @@ from pathlib import Path
 
 from qa.normalize import to_simplified
 from qa.parsing import PARSER_VERSION, Clause, ParsedPlan, parse_plan
+from qa.readers import PLAIN_TEXT_SUFFIXES, READER_VERSION, DocumentError, decode_text, page_of, read_document
+
+__all__ = ["CATALOG_NAME", "Document", "DocumentError", "DocumentInfo", "build_document", "decode_text", "infer_info", "load_catalog"]
 
 CATALOG_NAME = "catalog.toml"
-
-
-class DocumentError(ValueError):
-    """A file that cannot be read as a plan; the message names the file, the problem and what to do."""
 
 
 @dataclass(frozen=True)
@@ -51,73 +49,15 @@ class Document:
     content_hash: str
     parsed: ParsedPlan
     notes: list[str] = field(default_factory=list)
+    pages: tuple[int, ...] = ()  # offset in ``text`` where each page starts (PDF); empty for formats without pages
 
     @property
     def clauses(self) -> list[Clause]:
         return self.parsed.clauses
 
-
-# --------------------------------------------------------------------------------------------- decode
-
-_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
-
-
-def decode_text(data: bytes, name: str) -> tuple[str, str]:
-    """Decode a text file in any common Chinese encoding; returns (text with \\n line ends, encoding).
-
-    Tried in order: a BOM; UTF-8; UTF-16 without BOM (LE or BE, when the result reads as text); GB18030 (a
-    superset of GBK and GB2312) or Big5, whichever reads better: GB18030 decodes almost any byte string, Big5
-    text included, so success alone does not decide. Raises :class:`DocumentError` for empty or binary files.
-    """
-    if not data.strip():
-        raise DocumentError(f"{name}: the file is empty; nothing to ingest")
-    bom = next((enc for bom, enc in _BOMS if data.startswith(bom)), None)
-    if bom:
-        texts = _decoded(data, [bom])
-    else:
-        utf16 = ["utf-16-le", "utf-16-be"]
-        if data[0::2].count(0) > data[1::2].count(0):
-            utf16.reverse()  # ASCII in big-endian UTF-16: the NUL comes first
-        texts = _decoded(data, ["utf-8"])
-        texts = texts or [t for t in _decoded(data, utf16) if _text_share(t[0]) >= 0.9]
-        texts = texts or _decoded(data, ["gb18030", "big5"])
-        texts.sort(key=lambda t: -_text_share(t[0]))  # stable: ties keep the order above
-    if texts:
-        text, encoding = texts[0]
-        return text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff"), encoding
-    raise DocumentError(
-        f"{name}: not a text file in UTF-8, UTF-16, GB18030/GBK or Big5 (binary content?); "
-        "convert it to UTF-8 text, or give it the extension of its real format"
-    )
-
-
-def _decoded(data: bytes, encodings: list[str]) -> list[tuple[str, str]]:
-    """(text, encoding) for each encoding that decodes ``data`` to something that is not binary."""
-    out = []
-    for encoding in encodings:
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        if not _looks_binary(text):
-            out.append((text, encoding))
-    return out
-
-
-def _looks_binary(text: str) -> bool:
-    controls = sum(1 for ch in text[:4096] if ord(ch) < 32 and ch not in "\n\r\t\f\v")
-    return "\x00" in text or controls > max(2, len(text[:4096]) // 100)
-
-
-# What a Chinese plan is made of: ASCII, Latin (pinyin), general and CJK punctuation, CJK ideographs, full-width
-# forms. A wrong decoding shows up as Hangul, kana, private-use or other scripts.
-_TEXT_CHARS = re.compile(r"[\t\n\r\x20-\x7e\u00a0-\u024f\u2000-\u206f\u2460-\u24ff\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
-
-
-def _text_share(text: str) -> float:
-    """Share of the first 4096 characters that belong in a Chinese plan (1.0 for a plausible decoding)."""
-    sample = text[:4096]
-    return len(_TEXT_CHARS.findall(sample)) / len(sample) if sample else 0.0
+    def page_of(self, offset: int) -> int:
+        """The 1-based page holding ``offset`` of the text, 0 for formats without pages."""
+        return page_of(self.pages, offset)
 
 
 # ------------------------------------------------------------------------------------------- catalog
@@ -178,14 +118,20 @@ def _short_title(title: str, region: str) -> str:
 
 
 def build_document(name: str, data: bytes, entry: dict | None = None, doc_id: str | None = None) -> Document:
-    """Decode, parse and describe one plan file's bytes. Raises :class:`DocumentError` for unreadable input."""
-    text, encoding = decode_text(data, name)
-    parsed = parse_plan(text)
+    """Read (by the format ``name`` says), parse and describe one plan file's bytes.
+
+    Raises :class:`DocumentError` naming the file for unreadable input.
+    """
+    read = read_document(name, data)
+    parsed = parse_plan(read.text)
     if not parsed.clauses:
         raise DocumentError(f"{name}: no text found after cleaning; check that it is a plan")
     doc_id = doc_id or Path(name).stem
     info, notes = infer_info(doc_id, parsed, entry)
-    # The catalog entry and parser version are part of the identity: changing either re-ingests the plan.
+    # The catalog entry, parser version and (for non-text formats) reader version are part of the identity:
+    # changing any of them re-ingests the plan. Text files keep their old hashes, so stores need not re-embed.
     stamp = f"{PARSER_VERSION}\n{json.dumps(entry or {}, sort_keys=True, ensure_ascii=False, default=str)}"
+    if Path(name).suffix.lower() not in PLAIN_TEXT_SUFFIXES:
+        stamp += f"\nreader {READER_VERSION}"
     content_hash = hashlib.sha256(data + stamp.encode()).hexdigest()
-    return Document(info, name, text, encoding, content_hash, parsed, notes + parsed.warnings)
+    return Document(info, name, read.text, read.encoding, content_hash, parsed, list(read.notes) + notes + parsed.warnings, read.pages)

@@ -18,12 +18,14 @@ from pathlib import Path
 from qa.chunking import Chunk, chunk_document, embedding_key
 from qa.documents import CATALOG_NAME, Document, DocumentError, build_document, load_catalog
 from qa.embeddings import ClauseEmbeddings
+from qa.readers import SUFFIXES
 from qa.settings import Settings
 from vectorstore import ChromaClauseStore, StoreError
 
 log = logging.getLogger(__name__)
 
-TEXT_SUFFIXES = {".txt", ".md", ".text"}
+# What ingest reads (see qa.readers): .txt/.text, .md/.markdown, .pdf, .docx, .html/.htm.
+PLAN_SUFFIXES = frozenset(SUFFIXES)
 
 
 @dataclass
@@ -77,7 +79,7 @@ def _pad(text: str, width: int) -> str:
     return text + " " * (width - _width(text))
 
 
-def discover(paths: Iterable[Path], suffixes: set[str] = TEXT_SUFFIXES) -> tuple[list[Path], list[FileResult]]:
+def discover(paths: Iterable[Path], suffixes: frozenset[str] = PLAN_SUFFIXES) -> tuple[list[Path], list[FileResult]]:
     """Plan files under ``paths`` (files or folders, not following symlinked folders); problems as failed results."""
     found: list[Path] = []
     problems: list[FileResult] = []
@@ -87,12 +89,15 @@ def discover(paths: Iterable[Path], suffixes: set[str] = TEXT_SUFFIXES) -> tuple
                 dirs.sort()
                 for name in sorted(files):
                     file = Path(root) / name
-                    if file.suffix.lower() in suffixes and name != CATALOG_NAME:
+                    # Hidden files and Word's "~$plan.docx" lock files are not plans.
+                    if file.suffix.lower() in suffixes and name != CATALOG_NAME and not name.startswith((".", "~$")):
                         found.append(file)
         elif path.is_file():
             found.append(path)
+        elif path.is_symlink():
+            problems.append(FileResult(str(path), "", "failed", message=f"{path}: a symbolic link that is broken or loops; fix or remove the link"))
         else:
-            problems.append(FileResult(str(path), "", "failed", message="no such file or folder (or a broken link); check the path"))
+            problems.append(FileResult(str(path), "", "failed", message=f"{path}: no such file or folder; check the path"))
     return list(dict.fromkeys(found)), problems
 
 
@@ -108,16 +113,18 @@ class Ingestor:
         """Read and parse one file (no store access). Raises DocumentError with the file named."""
         try:
             size = path.stat().st_size
-        except OSError as exc:
-            raise DocumentError(f"{path}: cannot be read ({exc.strerror}); check the path and permissions") from exc
+        except OSError as exc:  # ELOOP for a symbolic link loop, ENOENT for a broken link
+            raise DocumentError(f"{path}: cannot be read ({exc.strerror}); check the path, links and permissions") from exc
+        if path.is_dir():
+            raise DocumentError(f"{path}: is a folder, not a file; give the folder itself to ingest (it is read recursively)")
         limit = int(self.settings.max_file_mb * 1024 * 1024)
         if size > limit:
             raise DocumentError(
                 f"{path}: {size / 1048576:.1f} MB is over the {self.settings.max_file_mb:g} MB limit; "
                 "split the file or raise PLANQA_MAX_FILE_MB"
             )
-        if path.suffix.lower() not in TEXT_SUFFIXES:
-            raise DocumentError(f"{path}: unsupported file type {path.suffix or '(none)'}; accepted: {', '.join(sorted(TEXT_SUFFIXES))}")
+        if path.suffix.lower() not in PLAN_SUFFIXES:
+            raise DocumentError(f"{path}: unsupported file type {path.suffix or '(none)'}; accepted: {', '.join(sorted(PLAN_SUFFIXES))}")
         try:
             data = path.read_bytes()
         except OSError as exc:

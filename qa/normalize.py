@@ -30,6 +30,8 @@ _SPACED_QMARKS = re.compile(r"(?:\? ){2,}\??")
 LOST_CHARACTERS = re.compile(r"(?<=[\u3400-\u9fff])\?{1,4}|\?{1,4}(?=[\u3400-\u9fff])")
 
 _WHITESPACE = re.compile(r"[\s\u3000\u00a0\u200b\ufeff]+")
+# Any Unicode space at a line's ends (\s covers U+3000, NBSP and the \x1c-\x1f separators str.strip() knows).
+_EDGE_SPACE = re.compile(r"^[\s\u200b\ufeff]+|[\s\u200b\ufeff]+$")
 
 
 def strip_pinyin(text: str) -> str:
@@ -47,7 +49,7 @@ def repair_line(line: str) -> str:
     """Display form of one source line: noise removed, the plan's own script and punctuation kept."""
     line = strip_pinyin(line)
     line = strip_question_padding(line)
-    return line.strip(" \t\u3000\u00a0\ufeff\u200b")
+    return _EDGE_SPACE.sub("", line)
 
 
 @lru_cache(maxsize=1)

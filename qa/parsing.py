@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 
 from qa.normalize import LOST_CHARACTERS, compact, repair_line, search_form
 
-PARSER_VERSION = "2"  # bump when cleaning or parsing changes clause text: stored plans re-ingest
+PARSER_VERSION = "3"  # bump when cleaning or parsing changes clause text: stored plans re-ingest
 PREAMBLE_PATH = "前言"
 
 # ---------------------------------------------------------------------------------------------- lines
@@ -66,8 +66,10 @@ def source_lines(text: str) -> SourceLines:
         body = piece.rstrip("\r\n")
         repaired = repair_line(body)
         if repaired:
-            lead = len(body) - len(body.lstrip(" \t\u3000\u00a0\ufeff?"))
-            raw.append(Line(repaired, pos + lead, pos + len(body.rstrip(" \t\u3000\u00a0"))))
+            # The span skips the padding repair_line removed, but never a character it kept ("\ufeff?" keeps "?").
+            lead = min(len(body) - len(body.lstrip(" \t\u3000\u00a0\ufeff?")), body.find(repaired[0]))
+            end = max(len(body.rstrip(" \t\u3000\u00a0")), body.rfind(repaired[-1]) + 1)
+            raw.append(Line(repaired, pos + lead, pos + end))
         pos += len(piece)
 
     repeats = Counter(compact(line.text) for line in raw if len(line.text) <= 60)
@@ -122,7 +124,8 @@ _MARKERS: dict[str, re.Pattern[str]] = {
     "article": re.compile(rf"^第(?P<n>[{_CN_NUM}\d]{{1,5}})条(?:[\s\u3000]+|(?=\S))"),
     "cn_dun": re.compile(rf"^(?P<n>[{_CN_NUM}]{{1,4}})[、，,]\s*"),
     "cn_paren": re.compile(rf"^[(（]\s*(?P<n>[{_CN_NUM}]{{1,4}})\s*[)）]\s*"),
-    "num_dot": re.compile(r"^(?P<n>\d{1,3})\s*[.．、](?![\d.．])\s*"),
+    # "2.5人" is a number, not item 2; but "2.2023年底前…" is item 2 about a year.
+    "num_dot": re.compile(r"^(?P<n>\d{1,3})\s*[.．、](?:(?=(?:19|20)\d{2}\s*年)|(?![\d.．]))\s*"),
     "num_paren": re.compile(r"^[(（]\s*(?P<n>\d{1,3})\s*[)）]\s*"),
     "circled": re.compile(rf"^(?P<n>[{_CIRCLED}])\s*"),
     "dash": re.compile(r"^(?:——|——|--|－－|─{2})\s*(?=\S)"),
@@ -130,6 +133,11 @@ _MARKERS: dict[str, re.Pattern[str]] = {
 _MARKER_START = re.compile("|".join(p.pattern for p in _MARKERS.values() if p.pattern).replace("(?P<n>", "(?:"))
 # A dash sub-heading whose dash the conversion dropped (002: "三级创建提升工程。不断提升…").
 _DASHLESS_HEADING = re.compile(r"^[^\s。,，、:：;；“”()（）]{2,14}(?:工程|行动|计划|工作)[。:：]")
+
+
+def starts_clause(text: str) -> bool:
+    """Whether ``text`` opens with a numbering marker of any style (no sequence check)."""
+    return bool(_MARKER_START.match(text))
 
 
 def chinese_number(token: str) -> int:
@@ -396,7 +404,8 @@ def _emit(node: _Node, path: tuple[str, ...], headings: tuple[str, ...]):  # typ
             yield _clause(node.paragraphs, own_path, headings, kind=kind, lead=_lead(node.marker.rest, 30))
         # A dash sub-heading (——乡村能力提升工程) titles its clauses but is not part of their citation.
         child_path = path if node.marker.style == "dash" else own_path
-        headings = headings + (_heading(node),)
+        # A heading that is no clause of its own is kept whole in the chain, so none of its words are lost.
+        headings = headings + (_heading(node, whole=not (not node.children or own_is_body)),)
     for child in node.children:
         yield from _emit(child, child_path, headings)
 
@@ -428,7 +437,10 @@ def _lead(rest: str, limit: int) -> str:
     return first if 0 < len(first) <= limit else ""
 
 
-def _heading(node: _Node) -> str:
+def _heading(node: _Node, whole: bool = False) -> str:
+    """The section's title in the heading chain: its lead phrase, or (``whole``) all of its text but a final 。."""
     assert node.marker is not None
     label = "" if node.marker.style == "dash" else node.marker.label
+    if whole:
+        return label + node.marker.rest.strip().removesuffix("。")
     return label + (_lead(node.marker.rest, 40) or node.marker.rest[:40])

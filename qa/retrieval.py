@@ -79,7 +79,7 @@ class Retrieved:
         m = self.meta
         return {
             "doc_id": self.doc_id, "title": self.title, "path": m.get("path"), "path_label": self.path_label,
-            "text": self.text, "office": m.get("office", ""), "start": m.get("start"), "end": m.get("end"),
+            "text": self.text, "office": m.get("office", ""), "start": m.get("start"), "end": m.get("end"), "page": m.get("page", 0),
             "score": round(self.score, 5), "dense_rank": self.dense_rank, "dense_score": round(self.dense_score, 4),
             "lexical_rank": self.lexical_rank, "lexical_score": round(self.lexical_score, 3),
         }
@@ -109,36 +109,52 @@ class HybridSearcher:
         self.embeddings = embeddings
         self.mode = mode
         self._lock = threading.Lock()
-        self._signature: tuple = ()
-        self._index: BM25Index | None = None
-        self._chunks: dict[str, StoredChunk] = {}
-        self._plans: dict[str, PlanInfo] = {}
-        self._active: dict[str, str] = {}
+        self._snapshot = _Snapshot()
         self.tokenizer = Tokenizer()
 
     # -- the store's current state ------------------------------------------------------------------
 
     def refresh(self) -> None:
-        """Rebuild the lexical index and plan list when the store's committed plans changed."""
+        """Rebuild the lexical index and plan list when the store's committed plans changed.
+
+        The new state is read as one consistent version of every plan (the chunks of the committed hashes,
+        re-read if a plan was committed meanwhile) and swapped in with one assignment, so a search running in
+        another thread uses all of the old state or all of the new, never half of each.
+        """
         records = self.store.documents()
-        signature = tuple(sorted((r.doc_id, r.doc_hash) for r in records.values()))
-        if signature == self._signature and self._index is not None:
+        if _signature(records) == self._snapshot.signature and self._snapshot.index is not None:
             return
         with self._lock:
-            if signature == self._signature and self._index is not None:
-                return
-            chunks = self.store.all_chunks()
+            for _attempt in range(5):
+                signature = _signature(records)
+                if signature == self._snapshot.signature and self._snapshot.index is not None:
+                    return
+                active = {r.doc_id: r.doc_hash for r in records.values()}
+                chunks = self.store.all_chunks(active=active)
+                again = self.store.documents()
+                if _signature(again) == signature:
+                    break
+                records = again  # a plan was committed while reading: read that version instead
             mentioned: dict[str, set[int]] = {}
             for c in chunks:
                 mentioned.setdefault(c.doc_id, set()).update(named_years(str(c.metadata.get("search_text", ""))))
             plans = {r.doc_id: _plan_info(r.doc_id, r.metadata, mentioned.get(r.doc_id, set())) for r in records.values()}
             self.tokenizer.add_places(_place_words(plans.values()))
             index = BM25Index(self.tokenizer, [c.chunk_id for c in chunks], [str(c.metadata.get("search_text", "")) for c in chunks])
-            self._chunks = {c.chunk_id: c for c in chunks}
-            self._plans = plans
-            self._active = {r.doc_id: r.doc_hash for r in records.values()}
-            self._index = index
-            self._signature = signature
+            self._snapshot = _Snapshot(signature, index, {c.chunk_id: c for c in chunks}, plans, active)
+
+    # The parts of the current snapshot (read one at a time; a search takes the snapshot once instead).
+    @property
+    def _index(self) -> BM25Index | None:
+        return self._snapshot.index
+
+    @property
+    def _chunks(self) -> dict[str, StoredChunk]:
+        return self._snapshot.chunks
+
+    @property
+    def _plans(self) -> dict[str, PlanInfo]:
+        return self._snapshot.plans
 
     @property
     def plans(self) -> dict[str, PlanInfo]:
@@ -202,6 +218,7 @@ class HybridSearcher:
         """The ``k`` best clauses for ``question``; explicit ``filters`` win over inferred ones."""
         started = time.perf_counter()
         self.refresh()
+        snapshot = self._snapshot  # both legs search this one version of the store
         text = search_form(question)
         scope = self.scope(question) if infer else Scope()
         inferred, uncovered = Filters.of(doc_ids=sorted(scope.doc_ids)), list(scope.uncovered)
@@ -217,18 +234,33 @@ class HybridSearcher:
             t = time.perf_counter()
             vector = self.embeddings.embed_query(text)
             where = {"doc_id": {"$in": sorted(allowed)}} if allowed is not None else None
-            dense = self.store.query(vector, depth, where=where, active=self._active)
+            dense = self.store.query(vector, depth, where=where, active=snapshot.active)
             timings["dense_ms"] = _ms(t)
-        if self.mode in {"hybrid", "lexical"} and self._index is not None:
+        if self.mode in {"hybrid", "lexical"} and snapshot.index is not None:
             t = time.perf_counter()
-            allowed_ids = {cid for cid, c in self._chunks.items() if c.doc_id in allowed} if allowed is not None else None
-            lexical = self._index.search(expand_query(text), depth, allowed_ids)
+            allowed_ids = {cid for cid, c in snapshot.chunks.items() if c.doc_id in allowed} if allowed is not None else None
+            lexical = snapshot.index.search(expand_query(text), depth, allowed_ids)
             timings["lexical_ms"] = _ms(t)
-        hits = fuse(dense, lexical, self._chunks)
+        hits = fuse(dense, lexical, snapshot.chunks)
         if not filters and len(inferred.doc_ids) > 1:  # "赣州和任城区…分别…": every named plan gets its best clauses up front
             hits = interleave_by_plan(hits)
         timings["total_ms"] = _ms(started)
         return SearchResult(question, text, hits[:k], active_filters, inferred, uncovered, scope.years, timings)
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    """One consistent view of the store: committed plan versions, their chunks and the lexical index over them."""
+
+    signature: tuple = ()
+    index: BM25Index | None = None
+    chunks: dict[str, StoredChunk] = field(default_factory=dict)
+    plans: dict[str, PlanInfo] = field(default_factory=dict)
+    active: dict[str, str] = field(default_factory=dict)  # doc id -> committed content hash
+
+
+def _signature(records: dict[str, Any]) -> tuple:
+    return tuple(sorted((r.doc_id, r.doc_hash) for r in records.values()))
 
 
 def fuse(dense: Sequence[StoredChunk], lexical: Sequence[tuple[str, float]], chunks: dict[str, StoredChunk]) -> list[Retrieved]:

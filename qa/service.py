@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -98,6 +99,10 @@ MAX_QUESTION_CHARS = 500
 
 
 def _clean_question(question: str) -> str:
-    """Strip control characters and cap the length: a question is a sentence, not a document."""
-    cleaned = "".join(ch for ch in str(question or "") if ch in "\n\t" or ord(ch) >= 32).strip()
+    """Strip control and invisible format characters (NUL, ANSI escapes, bidi overrides, zero-width spaces) and
+    cap the length: a question is a sentence, not a document. One without a letter, digit or Chinese character
+    (only punctuation or emoji) is empty: there is nothing to look up."""
+    cleaned = "".join(ch for ch in str(question or "") if ch in "\n\t" or unicodedata.category(ch) not in {"Cc", "Cf"}).strip()
+    if not any(ch.isalnum() for ch in cleaned):
+        return ""
     return cleaned[:MAX_QUESTION_CHARS]

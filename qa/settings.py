@@ -35,7 +35,7 @@ class Settings:
     embedder_model: str = field(default="", metadata={"doc": "Local model directory for the sentence-transformers embedder (e.g. a bge-small-zh folder)."})
     embed_batch_size: int = field(default=16, metadata={"doc": "Clauses embedded per batch during ingest."})
     max_chunk_tokens: int = field(default=480, metadata={"doc": "Longest chunk in embedder tokens (e5-small reads 512); longer clauses split at sentence ends."})
-    max_file_mb: float = field(default=20.0, metadata={"doc": "Files larger than this (MB) are refused by ingest."})
+    max_file_mb: float = field(default=20.0, metadata={"doc": "Files larger than this (MB) are refused by ingest and by the app's upload, before they are read."})
     top_k: int = field(default=8, metadata={"doc": "Clauses retrieved per question."})
     refusal_min_coverage: float = field(default=0.0, metadata={"doc": "Extractive answers refuse when less than this share of the question's content words occur in the best clause (calibrated on eval/gold.jsonl)."})
     refusal_min_coverage_figure: float = field(default=0.4, metadata={"doc": "The coverage floor for 多少-questions (a figure answers only its own topic; calibrated on eval/gold.jsonl)."})

@@ -87,6 +87,12 @@ def test_office_is_shown_when_given() -> None:
     assert "责任处室" not in app.render_card_html(citation(), turn=0)
 
 
+def test_card_shows_the_page_of_a_pdf_clause() -> None:
+    assert "赣州市卫生健康委员会 · 2023年 · 第3页" in app.render_card_html(citation(page=3, page_end=3), turn=0)
+    assert "第3-4页" in app.render_card_html(citation(page=3, page_end=4), turn=0)
+    assert "页" not in app.render_card_html(citation(), turn=0).split("pq-clause")[0]
+
+
 def test_refusal_looks_different_and_shows_related_clauses() -> None:
     related = [citation(marker=1, path_label="五、22."), citation(marker=2, path_label="九、32.")]
     refused = app.render_answer_html(answer(text="所检索的规划文件中没有找到……", citations=[], related=related, refused=True))
@@ -203,12 +209,57 @@ def test_safe_filename(name: str, safe: str) -> None:
 
 @pytest.mark.parametrize(
     ("name", "size", "error"),
-    [("plan.exe", 10, "只接受"), ("plan", 10, "只接受"), ("plan.txt", 3 * 1024 * 1024, "超过 2 MB"), ("plan.md", 0, "空文件"), ("../x.pdf", 10, "只接受")],
+    [
+        ("plan.exe", 10, "只接受"), ("plan", 10, "只接受"), ("plan.txt", 3 * 1024 * 1024, "超过 2 MB"), ("plan.md", 0, "空文件"),
+        ("../x.doc", 10, "只接受"), ("plan.pdf.exe", 10, "只接受"), ("plan.PDF", 50 * 1024 * 1024, "50.0 MB 超过 2 MB"),
+        ("plan.docx\u202egpj", 10, "只接受"),  # a right-to-left override cannot disguise the real suffix
+    ],
 )
 def test_check_upload_refuses_type_size_and_empty(name: str, size: int, error: str) -> None:
     with pytest.raises(app.UploadError, match=error):
         app.check_upload(name, size, max_mb=2)
     assert app.check_upload("../../赣州.TXT", 10, max_mb=2) == "赣州.txt"
+
+
+@pytest.mark.parametrize(
+    ("name", "safe"),
+    [("/abs/path/江州 规划.PDF", "江州_规划.pdf"), ("..\\..\\规划.docx", "规划.docx"), ("C:\\Users\\x\\页面.HTM", "页面.htm"),
+     ("\u202e\u200d规划\ufeff.md", "规划.md"), ("ｐｌａｎ．ｈｔｍｌ", "plan.html")],
+)
+def test_check_upload_accepts_every_plan_format_under_a_safe_name(name: str, safe: str) -> None:
+    assert app.check_upload(name, 10, max_mb=2) == safe
+
+
+def test_upload_refuses_a_file_ingest_cannot_read_and_keeps_the_stored_plan(tmp_path: Path) -> None:
+    """Server side, with a fast fake embedder: a bad file is refused before it is saved; good ones of every format go in."""
+    from qa.service import Assistant
+    from tests.formats import TYPED, make_docx, make_pdf
+    from tests.test_ingestion import CountingEmbeddings
+    from vectorstore import ChromaClauseStore
+
+    settings = Settings.load({"store_path": tmp_path / "store", "upload_dir": tmp_path / "uploads", "plans_dir": tmp_path / "none",
+                              "tiktoken_cache_dir": tmp_path / "tiktoken"}, env={})
+    embeddings = CountingEmbeddings()
+    kb = app.KnowledgeBase(Assistant(settings, ChromaClauseStore(settings, embeddings.model_id), embeddings), settings)
+    incoming = tmp_path / "incoming"
+    incoming.mkdir()
+    (incoming / "a").write_bytes(make_pdf(TYPED, width=30, lines_per_page=7))
+    (incoming / "b").write_bytes(make_docx([(line, None) for line in TYPED]))
+    report, problems = kb.upload([("../../江州.pdf", incoming / "a"), ("/etc/江州-word.DOCX", incoming / "b")])
+    assert [r.status for r in report.results] == ["new", "new"] and problems == []
+    stored = sorted(p.name for p in (tmp_path / "uploads").iterdir())
+    assert stored == ["江州-word.docx", "江州.pdf"]
+    chunks = len(kb.assistant.searcher.chunks_of("江州"))
+
+    good = (tmp_path / "uploads" / "江州.pdf").read_bytes()
+    (incoming / "c").write_bytes(good[: len(good) // 2])
+    (incoming / "d").write_bytes(b"MZ\x90\x00" + bytes(range(256)) * 4)
+    report, problems = kb.upload([("江州.pdf", incoming / "c"), ("notes.txt", incoming / "d")])
+    assert report.results == [] and len(problems) == 2
+    assert problems[0].startswith("江州.pdf: truncated PDF") and problems[1].startswith("notes.txt: not a text file")
+    assert (tmp_path / "uploads" / "江州.pdf").read_bytes() == good and not (tmp_path / "uploads" / "notes.txt").exists()
+    assert len(kb.assistant.searcher.chunks_of("江州")) == chunks
+    assert not list((tmp_path / "uploads").glob("*.part"))
 
 
 # ------------------------------------------------------------------------------------------ logins

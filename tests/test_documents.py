@@ -135,6 +135,17 @@ def test_unreadable_files_raise_document_error_naming_the_file(data: bytes, prob
         build_document("weird-2023.txt", data)
 
 
+def test_mixed_utf8_and_gbk_lines_are_each_decoded_and_noted() -> None:
+    # Two sources pasted into one file: the title and section in UTF-8, the clauses in GBK.
+    lines = SIMPLIFIED.splitlines()
+    data = "\n".join(lines[:2]).encode("utf-8") + b"\n" + "\n".join(lines[2:]).encode("gbk") + b"\n"
+    text, encoding = decode_text(data, "mixed.txt")
+    assert text == SIMPLIFIED and encoding == "mixed:utf-8+gb18030"
+    doc = build_document("mixed.txt", data)
+    assert [c.path_key for c in doc.clauses] == [PREAMBLE_PATH, "一、/1.", "一、/2."]
+    assert any("mixed encodings" in note and "gb18030" in note for note in doc.notes)
+
+
 def test_file_with_only_page_chrome_raises_document_error() -> None:
     with pytest.raises(DocumentError, match="chrome-only.txt"):
         build_document("chrome-only.txt", "相关文章\n扫一扫在手机打开当前页\n— 2 —\n".encode())

@@ -8,10 +8,12 @@ from pathlib import Path
 import pytest
 from langchain_core.embeddings import DeterministicFakeEmbedding
 
+from qa.documents import DocumentError
 from qa.embeddings import ClauseEmbeddings
 from qa.ingestion import Ingestor
 from qa.settings import Settings
 from tests.conftest import SAMPLE_PLANS
+from tests.formats import TITLE, TYPED, TYPED_PATHS, make_docx, make_gov_page, make_pdf
 from vectorstore import ChromaClauseStore, StoreError
 
 PLAN_A = "2024年某市卫生健康工作要点\n一、加强基层\n1.建成社区医院5家。\n2.家庭医生签约率达到45%。\n二、提升服务\n3.新增托位300个。\n"
@@ -117,6 +119,74 @@ def test_bad_files_are_reported_and_the_others_still_ingest(settings, plans):
     assert status["binary.txt"][0] == "failed" and "not a text file" in status["binary.txt"][1]
     assert any(r.status == "failed" and "missing.txt" in r.name for r in report.results)
     assert set(store.documents()) == {"city-2024", "county-2024"}
+
+
+def test_every_format_ingests_into_the_same_clauses(settings, tmp_path: Path):
+    folder = tmp_path / "formats"
+    folder.mkdir()
+    (folder / "jz-pdf.pdf").write_bytes(make_pdf(TYPED, width=30, lines_per_page=7, header="江州市卫生健康委员会文件"))
+    (folder / "jz-word.docx").write_bytes(make_docx([(line, None) for line in TYPED]))
+    (folder / "jz-web.html").write_bytes(make_gov_page(TITLE, TYPED[1:], charset="gbk"))
+    (folder / "jz-md.md").write_text("\n\n".join(["# " + TITLE, *TYPED[1:]]), encoding="utf-8")
+    (folder / "jz-text.txt").write_text("\n".join(TYPED), encoding="gb18030")
+    (folder / "~$jz-word.docx").write_bytes(b"\x00lock")  # Word's lock file is not a plan
+    store, report = ingest(settings, CountingEmbeddings(), [folder])
+    assert {r.name: r.status for r in report.results} == {f"jz-{k}.{e}": "new" for k, e in (("md", "md"), ("pdf", "pdf"), ("text", "txt"), ("web", "html"), ("word", "docx"))}
+    for doc_id in ("jz-pdf", "jz-word", "jz-web", "jz-md", "jz-text"):
+        assert paths_in(store, doc_id) == sorted(TYPED_PATHS), doc_id
+    records = store.documents()
+    assert records["jz-pdf"].metadata["encoding"] == "pdf" and records["jz-web"].metadata["encoding"] == "html:gbk"
+    pages = {c.metadata["path"]: (c.metadata["page"], c.metadata["page_end"]) for c in store.all_chunks() if c.doc_id == "jz-pdf"}
+    assert pages["前言"] == (1, 1) and pages["二、/5."][1] == 3
+    assert {c.metadata["page"] for c in store.all_chunks() if c.doc_id != "jz-pdf"} == {0}
+
+
+def test_bad_files_of_every_kind_fail_alone_naming_file_and_problem(settings, plans, tmp_path: Path):
+    good_pdf = make_pdf(TYPED, width=30, lines_per_page=7)
+    (plans / "jz-2023.pdf").write_bytes(good_pdf)
+    ingest(settings, CountingEmbeddings(), [plans])
+    before = sorted((c.metadata["path"], c.text) for c in ChromaClauseStore(settings, "fake-16").all_chunks() if c.doc_id == "jz-2023")
+
+    (plans / "jz-2023.pdf").write_bytes(good_pdf[: len(good_pdf) // 2])  # the new version of a stored plan is truncated
+    (plans / "encrypted.pdf").write_bytes(make_pdf(TYPED, password="s3cret"))
+    docx = make_docx([(line, None) for line in TYPED])
+    (plans / "corrupt.docx").write_bytes(docx[: len(docx) - 300])
+    with open(plans / "huge.txt", "wb") as huge:  # 50 MB, sparse: the size is refused before anything is read
+        huge.truncate(50 * 1024 * 1024)
+    (plans / "binary.txt").write_bytes(bytes(range(256)) * 20)
+    (plans / "folder.txt").mkdir()  # a folder with a plan's name is walked, not read
+    (plans / "folder.txt" / "inner.md").write_text("# 某县2024年工作要点\n\n一、目标\n\n1.建成社区医院5家。\n", encoding="utf-8")
+    (plans / "loop.txt").symlink_to(plans / "loop.txt")  # a symbolic link loop
+    (plans / "sub").mkdir()
+    (plans / "sub" / "up").symlink_to(plans, target_is_directory=True)  # a folder loop: not followed
+    (tmp_path / "self-link").symlink_to(tmp_path / "self-link")
+
+    store, report = ingest(settings, CountingEmbeddings(), [plans, tmp_path / "self-link"])
+    results = {r.name: r for r in report.results}
+    expected = {
+        "jz-2023.pdf": "truncated PDF", "encrypted.pdf": "encrypted PDF", "corrupt.docx": "corrupt or truncated .docx",
+        "huge.txt": "50.0 MB is over the 20 MB limit", "binary.txt": "not a text file", "loop.txt": "Too many levels of symbolic links",
+        str(tmp_path / "self-link"): "symbolic link that is broken or loops",
+    }
+    for name, problem in expected.items():
+        result = results[name]
+        assert result.status == "failed" and problem in result.message and name.rsplit("/", 1)[-1] in result.message, (name, result.message)
+        assert ";" in result.message  # and what to do
+    assert results["inner.md"].status == "new" and {results[n].status for n in ("city-2024.txt", "county-2024.txt")} == {"unchanged"}
+    assert not [n for n in results if n.startswith("up")]  # the linked folder was not walked into
+    after = sorted((c.metadata["path"], c.text) for c in store.all_chunks() if c.doc_id == "jz-2023")
+    assert after == before and len(after) == len(TYPED_PATHS)  # the stored version of the plan is kept whole
+
+
+def test_reading_a_folder_or_a_link_loop_as_a_file_names_the_problem(settings, tmp_path: Path):
+    reader = Ingestor(settings, store=None, embeddings=None)  # type: ignore[arg-type]
+    (tmp_path / "plan.txt").mkdir()
+    with pytest.raises(DocumentError, match=r"plan\.txt: is a folder"):
+        reader.read(tmp_path / "plan.txt")
+    (tmp_path / "a.txt").symlink_to(tmp_path / "b.txt")
+    (tmp_path / "b.txt").symlink_to(tmp_path / "a.txt")
+    with pytest.raises(DocumentError, match=r"a\.txt: cannot be read \(Too many levels of symbolic links\)"):
+        reader.read(tmp_path / "a.txt")
 
 
 def test_embedder_crash_mid_document_leaves_the_old_version_intact(settings, plans):

@@ -465,6 +465,7 @@ def test_repeated_short_line_is_kept_once_but_repeated_markers_are_not_headers()
         ("38.统筹做好各项保障工作。", "num_dot", 38, "38."),
         ("84.全面壓實黨委(黨組)管黨治黨主體責任", "num_dot", 84, "84."),
         ("3．加强药政工作。", "num_dot", 3, "3．"),
+        ("2.2023年底前完成医共体建设。", "num_dot", 2, "2."),  # a year, not the decimal 2.2023
         ("(1)推进胸痛中心建设", "num_paren", 1, "(1)"),
         ("①健康知识普及行动。", "circled", 1, "①"),
         ("⑫第十二项。", "circled", 12, "⑫"),
@@ -489,6 +490,7 @@ def test_read_marker(text: str, style: str, number: int, label: str) -> None:
         "103.26/10 万以内;登记在册的严重精神障碍患者管理率达80%以上。",
         "7.2 张,每千人口执业(助理)医师数达到3.4 人。",
         "79.5 岁,孕产妇死亡率、婴儿死亡率持续下降。",
+        "2.2023 万人次。",
         "(州)级老龄健康疗养中心建设全覆盖。",
         "按照第三条规定的程序处理。",
         "3月底前,区疾控中心要完成建设规划编制。",
@@ -663,6 +665,35 @@ def test_numbering_jump_is_accepted_with_a_warning() -> None:
     assert "jumps from 2 to 4" in warning and "(四)" in warning
     offset = int(warning.rsplit("offset ", 1)[1].rstrip(")"))
     assert source[offset:].startswith("(四)加强急诊急救能力建设")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "warning"),
+    [
+        # a repeated number is a second clause (typing slip), noted
+        ("一、目标\n1.建成社区医院5家。\n2.新增托位300个。\n2.签约率达到45%。\n3.新建发热门诊2个。",
+         ["一、/1.", "一、/2.", "一、/2.", "一、/3."], "repeats 2"),
+        # a jump of up to 3 is accepted, noted
+        ("一、目标\n1.建成社区医院5家。\n4.新增托位300个。", ["一、/1.", "一、/4."], "jumps from 1 to 4"),
+        # a jump further than that is not a clause: its text stays in the clause before, nothing is lost
+        ("一、目标\n1.建成社区医院5家。\n9.新增托位300个。", ["一、/1."], ""),
+        # numbering restarting under a new section is no irregularity
+        ("一、目标\n1.建成社区医院5家。\n二、措施\n1.新增托位300个。", ["一、/1.", "二、/1."], ""),
+    ],
+)
+def test_numbering_that_jumps_or_repeats_loses_no_text(text: str, expected: list[str], warning: str) -> None:
+    parsed = parse_plan(text)
+    assert paths(parsed) == expected
+    assert [w for w in parsed.warnings if warning and warning in w] or not warning and not parsed.warnings
+    body = compact("".join(c.text for c in parsed.clauses))
+    for sentence in ("建成社区医院5家。", "新增托位300个。"):
+        assert body.count(sentence) == 1
+
+
+def test_a_heading_that_is_no_clause_is_kept_whole_in_the_heading_chain() -> None:
+    # found by the property tests: the part after the colon was in neither a clause nor a heading
+    parsed = parse_plan("一、目标:全面提升服务能力\n1.建成社区医院5家。")
+    assert parsed.clauses[0].headings == ("一、目标:全面提升服务能力",)
 
 
 def test_no_numbering_is_ingested_paragraph_by_paragraph() -> None:

@@ -257,30 +257,48 @@ class ChromaClauseStore:
             got = self._call(chunks.get, include=["metadatas"], limit=1000, offset=offset)
             yield from (dict(m) for m in got["metadatas"] or [])
 
-    def all_chunks(self, where: dict[str, Any] | None = None) -> list[StoredChunk]:
-        """Every committed chunk (optionally filtered): the lexical index is built from this."""
+    def all_chunks(self, where: dict[str, Any] | None = None, active: dict[str, str] | None = None) -> list[StoredChunk]:
+        """Every committed chunk (optionally filtered): the lexical index is built from this.
+
+        ``active`` (doc id -> committed hash, default: read now) names the versions to read. Only chunks of those
+        hashes are fetched, so pages stay stable while an ingest adds or removes chunks of other versions.
+        """
         chunks, _ = self._open()
-        active = {r.doc_id: r.doc_hash for r in self.documents().values()}
+        active = active if active is not None else {r.doc_id: r.doc_hash for r in self.documents().values()}
+        if not active:
+            return []
+        where = _and(where, {"doc_hash": {"$in": sorted(set(active.values()))}})
         out: list[StoredChunk] = []
-        total = self._call(chunks.count)
-        for offset in range(0, total, 1000):
+        offset = 0
+        while True:
             got = self._call(chunks.get, where=where, include=["documents", "metadatas"], limit=1000, offset=offset)
             for cid, text, meta in zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=False):
                 if active.get(str(meta.get("doc_id"))) == meta.get("doc_hash"):
                     out.append(StoredChunk(cid, text, dict(meta)))
-        return out
+            if len(got["ids"]) < 1000:
+                return out
+            offset += 1000
 
     def query(self, vector: Sequence[float], k: int, where: dict[str, Any] | None = None, active: dict[str, str] | None = None) -> list[StoredChunk]:
-        """The ``k`` nearest committed chunks to ``vector`` (cosine), best first."""
+        """The ``k`` nearest committed chunks to ``vector`` (cosine), best first.
+
+        Only chunks of the committed versions (``active``, default: read now) are searched, so the chunks an
+        ingest is writing neither show up nor crowd the results out.
+        """
         chunks, _ = self._open()
         active = active if active is not None else {r.doc_id: r.doc_hash for r in self.documents().values()}
-        total = self._call(chunks.count)
-        if total == 0:
+        if not active:
             return []
-        fetch = min(total, k + 16)  # a little extra: chunks of uncommitted versions are dropped below
-        got = self._call(chunks.query, query_embeddings=[list(vector)], n_results=fetch, where=where, include=["documents", "metadatas", "distances"])
+        where = _and(where, {"doc_hash": {"$in": sorted(set(active.values()))}})
+        got = self._call(chunks.query, query_embeddings=[list(vector)], n_results=k, where=where, include=["documents", "metadatas", "distances"])
         out = []
         for cid, text, meta, dist in zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0], strict=False):
-            if active.get(str(meta.get("doc_id"))) == meta.get("doc_hash"):
+            if active.get(str(meta.get("doc_id"))) == meta.get("doc_hash"):  # two plans may share a hash (same bytes)
                 out.append(StoredChunk(cid, text, dict(meta), 1.0 - float(dist)))
         return out[:k]
+
+
+def _and(*clauses: dict[str, Any] | None) -> dict[str, Any]:
+    """Chroma's ``where`` for all of the given conditions (None ones skipped)."""
+    present = [c for c in clauses if c]
+    return present[0] if len(present) == 1 else {"$and": present}
