@@ -56,6 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="JSON output (one object per question)")
     ask.add_argument("--batch", type=Path, help='JSONL file: {"id","question"} or {"id","turns":[{"question"},…]} per line')
 
+    # handled before parsing (main); listed here for --help
+    sub.add_parser("eval", help="score retrieval, answers, citations and refusals on the gold set (= python -m eval; see eval/README.md)", add_help=False)
     serve = sub.add_parser("serve", help="serve the Gradio chat (staff mode; --public for the citizens' demo)")
     _common(serve)
     _llm(serve)
@@ -83,6 +85,11 @@ def settings_from(args: argparse.Namespace) -> Settings:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["eval"]:  # `planqa eval …` is `python -m eval …` (its own flags and subcommands)
+        from eval.runner import main as eval_main
+
+        return eval_main(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")

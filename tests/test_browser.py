@@ -123,5 +123,9 @@ def test_public_mode_has_chat_only_and_the_api_answers(browser, servers) -> None
     reply = httpx.post(servers["public"] + "gradio_api/run/ask", json={"data": ["赣州市居民健康素养水平要提高到多少?"]}, timeout=60)
     result = reply.json()["data"][0]
     assert result["citations"][0]["path_label"] == "一、1." and not result["refused"]
+    from gradio_client import Client  # the README's Python example
+
+    result = Client(servers["public"], verbose=False, download_files=False).predict("赣州市居民健康素养水平要提高到多少?", api_name="/ask")
+    assert "26%以上" in result["answer"] and result["citations"][0]["label"] == "《赣州市2023年卫生健康工作要点》一、1."
     info = httpx.get(servers["public"] + "gradio_api/info", timeout=30).json()
     assert list(info["named_endpoints"]) == ["/ask"]  # UI events are not API endpoints

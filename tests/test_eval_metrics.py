@@ -225,3 +225,4 @@ def test_settings_carry_the_calibrated_refusal_thresholds():
     defaults = Settings()
     assert (defaults.refusal_min_coverage, defaults.refusal_min_confidence) == (coverage, confidence)
     assert calib["items"] > 0 and calib["unanswerable"] > 0
+

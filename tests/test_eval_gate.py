@@ -1,0 +1,23 @@
+"""The eval as CI's quality gate: the real gold set on the real sample store, every metric within eval/thresholds.toml."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+def test_eval_meets_its_thresholds_on_the_test_split(sample_settings, sample_store, tmp_path, capsys):
+    from qa.cli import main
+
+    out = tmp_path / "reports"
+    status = main(["eval", "--store", str(sample_settings.store_path), "--no-plots", "--out", str(out), "--check-thresholds"])
+    printed = capsys.readouterr()
+    report = json.loads((out / "latest.json").read_text(encoding="utf-8"))
+    assert status == 0, printed.err + "\n".join(report["threshold_failures"])
+    assert report["meta"]["split"] == "test" and report["meta"]["reported"]["unanswerable"] > 0
+    assert set(report["summary"]["overall"]["retrieval"]) == {"hybrid", "dense", "lexical", "naive"}
+    assert (out / "latest.md").read_text(encoding="utf-8").startswith("# PlanQA evaluation")
+    assert "all 10 thresholds met" in printed.out
