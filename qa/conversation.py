@@ -53,6 +53,10 @@ def rewrite_followup(question: str, history: Sequence[str], places: Callable[[st
     asks_back = bool(_PRONOUN.match(body)) or elliptic or bool(_FOLLOWUP_LEAD.match(question))
     if asks_back or (len(body) <= 12 and not new_places):
         topic = _ASKED_TAIL.sub("", _QUESTION_TAIL.sub("", previous))
+        for old_year in old_years if new_years else ():  # "那2022年…呢?" after "…2020年…": the new year wins
+            topic = topic.replace(str(old_year), str(new_years[0]))
+        if new_years:
+            body = re.sub(r"(?:19|20)\d{2}\s*年?", "", body).strip()
         return f"{topic} {_PRONOUN.sub('', body) or body}{'?' if question.endswith(('?', '？')) else ''}"
     if old_places and not new_places and not _WIDE.search(question):
         scope = old_places[0] + (f"{old_years[0]}年" if old_years and not new_years else "")

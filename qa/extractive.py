@@ -16,6 +16,7 @@ import dataclasses
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from qa.answers import REFUSAL_PREFIX, Answer, Citation
 from qa.lexical import Tokenizer, colloquial_in, colloquial_terms
@@ -46,13 +47,17 @@ _SENTENCE = re.compile(r"[^。；;！？!?\n]+[。；;！？!?]?")
 _SEGMENT = re.compile(r"[^,，:：]+[,，:：]?")
 # Interrogative phrases and filler of spoken questions: never topic words.
 _ASKING = re.compile(
-    r"多少[个家所张人名岁元台项次万亿倍天年月]?|几[个家所张项岁成人名台次]?|哪些|哪个|哪家|哪里|哪儿|哪位|什么|怎样|怎么样?|如何|"
-    r"是否|有没有|能不能|会不会|可不可以|要不要|吗|呢|吧|请问|是谁|谁"
+    r"多少[个家所张人名岁元台项次万亿倍天年月]?|几[个家所张项岁成人名台次]?|多长时间|多久|多大|多高|多长|多远|哪些|哪个|哪家|哪里|哪儿|哪位|什么|怎样|怎么样?|如何|"
+    r"是否|是不是|有没有|能不能|会不会|可不可以|要不要|好不好|行不行|对不对|吗|呢|吧|啊|呀|请问|是谁|谁"
 )
 _FILLER = frozenset(
     "我家 我们家 家里 咱们 咱 我 你 他 她 以后 现在 今年 明年 今后 政府 有人 能 可以 会 还 都 定 上 下 去 来 做 搞 管 让 给 用 要 想 "
-    "打算 计划 提出 达到 提高 安排 这件 事 东西 这些 那些 一些 多 少 越来越 不太 专门 顺便 讲讲 时候 里面 还能 用上".split()
+    "打算 计划 提出 达到 提高 安排 这件 事 东西 这些 那些 一些 多 少 越来越 不太 专门 顺便 讲讲 时候 里面 还能 用上 "
+    "最近 老是 总是 经常 一直 平时 总 得 不 没 别 也 就 才 再 又 很 挺 特别 比较 听说 据说 感觉 觉得 担心 害怕 怕 想要 需要 办法 "
+    "帮 帮忙 一把 聊聊 说说 问问 看看 普通 一般 对应 相应 相关 有关 这种 那种 这样 那样 怎么办 情况 问题".split()
 )
+# a numeral or demonstrative with a classifier carries no topic: 一张, 每家, 这个, 一个
+_COUNTED = re.compile(r"[一两二三几每各这那哪][个张把家次件位些所项条种]")
 _NUMBER_HEAD = re.compile(r"^\s*(?:[(（][^)）]{1,4}[)）]|[一二三四五六七八九十]+、|\d{1,3}[.．、])")
 _OFFICE_NOTE = re.compile(r"[(（]\s*(?:责任处室|責任處室)[^)）]*[)）]")
 # The best clause gets this head start by its fused rank: retrieval already weighed the whole question.
@@ -67,7 +72,7 @@ class RefusalPolicy:
 
     min_coverage: float = 0.0  # share of the question's content words found in the best clause
     min_coverage_figure: float = 0.4  # the same, for 多少-questions: a figure answers only its own topic
-    min_confidence: float = 0.45  # combined score below which the answer is refused
+    min_confidence: float = 0.2  # combined score below which the answer is refused (the settings pass the calibrated value)
     related_shown: int = 3  # nearest clauses listed as 可能相关 with a refusal
 
 
@@ -100,7 +105,8 @@ _UNIT_EXPECTATIONS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"多长时间|多久|几天|几个月|几年|时长|时间"), r"天|日|周|月|年|小时|分钟"),
     (re.compile(r"率|比例|占比|百分|覆盖面|几成"), r"%|‰|成|/10万|全覆盖|100%"),
 ]
-_NOUN = frozenset({"n", "nz"})  # jieba tags of common nouns (not places ns, persons nr)
+_NOUN = frozenset({"n", "nz"})
+_QUALIFIED = frozenset({"n", "nz", "vn", "ng", "nt", "l"})  # nouns, verbal nouns, idioms like 接种率  # jieba tags of common nouns (not places ns, persons nr)
 _AGE_GROUP = re.compile(r"\d+\s*(?:[-—~至到]\s*\d+\s*)?(?:周|个月)?岁(?:以下|以上|及以上|及以下)?")
 _YEAR_OR_DATE = re.compile(r"(?:19|20)\d{2}\s*年(?:度|底|内)?|\d{1,2}\s*月\s*\d{0,2}\s*日?")
 
@@ -177,6 +183,7 @@ class Term:
     word: str
     forms: tuple[str, ...]
     stress: float = 1.0  # weight multiplier: 2 for the words of a follow-up the user typed this turn
+    qualifier: str = ""  # the topic word right before it in the question: 推荐 in 推荐标准
 
 
 # ------------------------------------------------------------------------------------------ the answerer
@@ -240,21 +247,37 @@ class ExtractiveAnswerer:
         text = topic_text(question)
         places = set(self.tokenizer.places(search_form(question)))
         terms: list[Term] = []
-        for word, targets in colloquial_in(text):
+        for word, targets in colloquial_in(text, words=self.tokenizer.cut(text)):
             if word not in _FILLER:
                 terms.append(Term(word, (word, *targets)))
             text = text.replace(word, " ")
         words = [
             w for w in dict.fromkeys(self.tokenizer.tokens(text))
-            if w not in _FILLER and not any(w in p for p in places) and not re.fullmatch(r"\d{4}年?", w)
+            if w not in _FILLER and not _COUNTED.fullmatch(w) and not any(w in p for p in places) and not re.fullmatch(r"\d{4}年?", w)
         ]
         # drop words contained in a longer kept word (search mode yields 家庭医生 and 家庭, 医生)
         words = [w for w in words if not any(w != o and w in o for o in words)] or words
-        terms += [Term(w, (w,)) for w in words]
+        plain = topic_text(question)
+        nouns = self._noun_spans(plain)
+        for w in words:
+            at = plain.find(w)
+            before = next((o for o in words if o != w and at > 0 and plain.startswith(o, at - len(o))), "")
+            terms.append(Term(w, (w,), qualifier=before if any(a <= at < b for a, b in nouns) else ""))
         if emphasis and search_form(emphasis) != search_form(question):
             stressed = search_form(emphasis)
-            terms = [dataclasses.replace(t, stress=2.0) if t.word in stressed else t for t in terms]
+            # words this turn only repeats from the last ("这些捐血站…新业务" after "…建捐血站?") are the topic, not the ask
+            carried = search_form(question.strip().rsplit(" ", 1)[0]) if " " in question.strip() else ""
+            terms = [dataclasses.replace(t, stress=2.0) if t.word in stressed and t.word not in carried else t for t in terms]
         return terms
+
+    def _noun_spans(self, text: str) -> list[tuple[int, int]]:
+        """Character spans of the nouns jieba tags in ``text``: only a noun has a qualifier (推荐 in 推荐标准)."""
+        spans, at = [], 0
+        for pair in self.tokenizer.tagged(text):
+            if pair.flag in _QUALIFIED:
+                spans.append((at, at + len(pair.word)))
+            at += len(pair.word)
+        return spans
 
     def content_words(self, question: str) -> list[str]:
         return [t.word for t in self.terms(question)]
@@ -266,8 +289,19 @@ class ExtractiveAnswerer:
             return 0.0
         norm = search_form(clause_text)
         weights = [self._weight(t) for t in terms]
-        found = sum(w for t, w in zip(terms, weights, strict=True) if any(f in norm or _partial(f, norm) for f in t.forms))
+        found = sum(w for t, w in zip(terms, weights, strict=True) if self._says(t, norm, partial=True))
         return found / sum(weights)
+
+    def _says(self, term: Term, norm: str, partial: bool = False) -> bool:
+        """Whether the search-form text ``norm`` says ``term`` (any of its forms). A one-character form counts
+        only as a word of its own: 新 in 新业务 is not said by 创新."""
+        for form in term.forms:
+            if len(form) == 1:
+                if form in norm and form in _words(self.tokenizer, norm):
+                    return True
+            elif form in norm or (partial and _partial(form, norm)):
+                return True
+        return False
 
     def _context(self, hit: Retrieved) -> str:
         """What a clause says in context: its text, section headings and plan title (八大工程 is in the title)."""
@@ -287,7 +321,7 @@ class ExtractiveAnswerer:
         elif kind == "number":
             if not has_figure(quote, units):
                 gap = "没有给出所问单位的具体数字" if units and has_figure(quote, []) else "没有给出具体数字"
-            elif not years_fit(quote, years, plan_years):
+            elif not years_fit(year_context(quote, hit.text), years, plan_years):
                 gap = f"给出的不是{'、'.join(f'{y}年' for y in years)}的数字"
         elif kind == "office" and not hit.meta.get("office"):
             gap = "没有标注责任处室"
@@ -324,8 +358,8 @@ class ExtractiveAnswerer:
         wording decides what kind of answer is wanted: "这些捐血站还要开展什么新业务?" asks for a measure even
         when the rewritten question carries the previous turn's 哪些街道)."""
         kind = question_kind(asked or question)
-        if kind == "general" and asked:  # "到2022年呢?" asks what the rewritten question asks
-            kind = question_kind(question)
+        if kind == "general" and asked and len(re.sub(r"\W", "", topic_text(asked))) <= 8:
+            kind = question_kind(question)  # an elliptic "到2022年呢?" asks what the rewritten question asks
         terms = self.terms(question, emphasis=asked)
         if result.uncovered or not result.hits:
             return self._refusal(question, result, Evidence(uncovered=list(result.uncovered)))
@@ -337,7 +371,8 @@ class ExtractiveAnswerer:
         if not best.fits:
             return self._refusal(question, result, ev, near=best)
         floor = self.policy.min_coverage_figure if kind == "number" else self.policy.min_coverage
-        if ev.coverage < floor or ev.confidence < self.policy.min_confidence:
+        # a clause holding none of the question's words answers nothing, whatever the vectors say
+        if ev.coverage <= 0 or ev.coverage < floor or ev.confidence < self.policy.min_confidence:
             return self._refusal(question, result, ev)
         chosen = [best]
         if kind == "list":  # a summary may draw on a second clause of the same section
@@ -416,7 +451,10 @@ class ExtractiveAnswerer:
         self, terms: Sequence[Term], sentence: str, kind: str, years: Sequence[int], plan_years: Sequence[int], units: Sequence[str] = (),
     ) -> float:
         norm = search_form(sentence)
-        score = sum(self._weight(t) for t in terms if any(f in norm for f in t.forms))
+        found = {t.word for t in terms if self._says(t, norm)}
+        score = sum(self._weight(t) for t in terms if t.word in found)
+        # "基本标准达标率100%" states 标准 with another qualifier than the asked 推荐标准: it is about something else
+        score -= sum(1.5 * self._weight(t.qualifier) for t in terms if t.word in found and t.qualifier and t.qualifier not in found)
         if kind in {"number", "target"} and (has_figure(norm, units) or has_figure(norm, [])):
             score += 2.5 + (1.5 if units and has_figure(norm, units) else 0.0)
             if re.search(r"\d", _YEAR_OR_DATE.sub("", norm)):  # a stated figure says more than 全覆盖
@@ -481,6 +519,30 @@ def summary_of(sentences: Sequence[str], limit: int = SUMMARY_CHARS) -> str:
         heads.append(head.rstrip(",，:：。；;").strip())
     text = "；".join(h for h in heads if h)
     return _clip(text, limit)
+
+
+def year_context(quote: str, text: str) -> str:
+    """The part of ``text`` that says which year ``quote`` (a segment quoted from it) is for: the quote when it
+    names a year, else the last year written before it in its sentence ("2020 年,…注册护士3.14 人" is for 2020;
+    "力争年内建成…70个,争取到2022年…" is not for 2022), else nothing (the plan's own year applies)."""
+    if named_years(search_form(quote)):
+        return quote
+    at = text.find(quote)
+    if at < 0:
+        return ""
+    start = max(text.rfind(mark, 0, at) for mark in "。；;！？!?\n") + 1
+    before = re.findall(r"(?:19|20)\d{2}\s*年", text[start:at])
+    return before[-1] if before else ""
+
+
+@lru_cache(maxsize=4096)
+def _word_set(tokenizer: Tokenizer, text: str) -> frozenset[str]:
+    return frozenset(tokenizer.tokens(text))
+
+
+def _words(tokenizer: Tokenizer, text: str) -> frozenset[str]:
+    """The lexical tokens of ``text`` (cached: the same clauses are weighed for many questions)."""
+    return _word_set(tokenizer, text)
 
 
 def _partial(word: str, text: str) -> bool:

@@ -28,7 +28,8 @@ STOPWORDS = frozenset(
     这 那 这个 那个 这些 那些 该 此 各 每 个 今年 明年 方面 相关 有关 情况 工作 提出 要求 目标 主要 具体 内容 分别 怎么办 说 讲 计划 打算
     家 所 张 名 场 项 次 条 措施 举措 安排 打算 部署 做法 哪方面 呀 哦 嗯 年 月 日 市 区 县 省 全市 全区 全省 文件 规划 要点""".split()
 )
-_TOKEN_OK = re.compile(r"[\u3400-\u9fffA-Za-z0-9%‰.+]")
+# a token needs a letter, digit or CJK character: "." or "%" alone says nothing
+_TOKEN_OK = re.compile(r"[\u3400-\u9fffA-Za-z0-9]")
 
 
 @lru_cache(maxsize=1)
@@ -50,26 +51,36 @@ def colloquial_terms() -> dict[str, tuple[str, ...]]:
     return terms
 
 
-def colloquial_in(text: str, terms: dict[str, tuple[str, ...]] | None = None) -> list[tuple[str, tuple[str, ...]]]:
+def colloquial_in(
+    text: str, terms: dict[str, tuple[str, ...]] | None = None, words: Sequence[str] | None = None,
+) -> list[tuple[str, tuple[str, ...]]]:
     """The colloquial words of ``text`` (search form) with the plan terms each stands for, longest match first,
-    non-overlapping: "宫颈癌疫苗" is one match (HPV, 人乳头瘤病毒疫苗), not 宫颈癌 + 疫苗."""
+    non-overlapping: "宫颈癌疫苗" is one match (HPV, 人乳头瘤病毒疫苗), not 宫颈癌 + 疫苗. Given the text's
+    segmentation ``words``, a match must start and end at word boundaries: 传染 inside 传染病 is not 传染."""
     terms = colloquial_terms() if terms is None else terms
+    bounds = None
+    if words is not None:
+        bounds, at = {0}, 0
+        for word in words:
+            at += len(word)
+            bounds.add(at)
     taken = [False] * len(text)
     found: list[tuple[int, str, tuple[str, ...]]] = []
     for word in sorted(terms, key=len, reverse=True):
         start = text.find(word)
         while start >= 0:
-            if not any(taken[start : start + len(word)]):
+            aligned = bounds is None or (start in bounds and start + len(word) in bounds)
+            if aligned and not any(taken[start : start + len(word)]):
                 taken[start : start + len(word)] = [True] * len(word)
                 found.append((start, word, terms[word]))
             start = text.find(word, start + 1)
     return [(word, targets) for _, word, targets in sorted(found)]
 
 
-def expand_query(text: str) -> str:
+def expand_query(text: str, words: Sequence[str] | None = None) -> str:
     """``text`` with the plan terms of its colloquial words appended, for the lexical leg:
     "我家小孩上托儿所" -> "我家小孩上托儿所 儿童 婴幼儿 幼儿 托育 托位 …"."""
-    extra = [t for _, targets in colloquial_in(text) for t in targets if t not in text]
+    extra = [t for _, targets in colloquial_in(text, words=words) for t in targets if t not in text]
     return text + (" " + " ".join(dict.fromkeys(extra)) if extra else "")
 
 
@@ -103,6 +114,10 @@ class Tokenizer:
                     tok.add_word(word, freq=20000)
                 self._jieba = tok
         return self._jieba
+
+    def cut(self, text: str) -> list[str]:
+        """jieba's precise-mode words of ``text``, every character kept (for word boundaries)."""
+        return self._load().lcut(text)
 
     def tokens(self, search_text: str) -> list[str]:
         """Index tokens of normalised text: jieba search-mode words, stopwords and punctuation dropped."""

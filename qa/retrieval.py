@@ -239,7 +239,7 @@ class HybridSearcher:
         if self.mode in {"hybrid", "lexical"} and snapshot.index is not None:
             t = time.perf_counter()
             allowed_ids = {cid for cid, c in snapshot.chunks.items() if c.doc_id in allowed} if allowed is not None else None
-            lexical = snapshot.index.search(expand_query(text), depth, allowed_ids)
+            lexical = snapshot.index.search(expand_query(text, self.tokenizer.cut(text)), depth, allowed_ids)
             timings["lexical_ms"] = _ms(t)
         hits = fuse(dense, lexical, snapshot.chunks)
         if not filters and len(inferred.doc_ids) > 1:  # "赣州和任城区…分别…": every named plan gets its best clauses up front

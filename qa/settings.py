@@ -39,7 +39,7 @@ class Settings:
     top_k: int = field(default=8, metadata={"doc": "Clauses retrieved per question."})
     refusal_min_coverage: float = field(default=0.0, metadata={"doc": "Extractive answers refuse when less than this share of the question's content words occur in the best clause (calibrated on eval/gold.jsonl)."})
     refusal_min_coverage_figure: float = field(default=0.4, metadata={"doc": "The coverage floor for 多少-questions (a figure answers only its own topic; calibrated on eval/gold.jsonl)."})
-    refusal_min_confidence: float = field(default=0.45, metadata={"doc": "Extractive answers refuse below this combined evidence score (coverage, leg agreement, cosine, figure present; calibrated on eval/gold.jsonl)."})
+    refusal_min_confidence: float = field(default=0.2, metadata={"doc": "Extractive answers refuse below this combined evidence score (coverage, leg agreement, cosine, figure present; calibrated on eval/gold.jsonl)."})
     tiktoken_cache_dir: Path = field(default=Path.home() / ".cache" / "planqa" / "tiktoken", metadata={"doc": "Where the bundled tiktoken BPE files are placed so tiktoken works offline."})
     llm_base_url: str = field(default="", metadata={"doc": "OpenAI-compatible endpoint (e.g. http://127.0.0.1:11434/v1); empty = extractive answers only."})
     llm_api_key: str = field(default="", metadata={"doc": "API key for the LLM endpoint."})

@@ -13,6 +13,7 @@ from qa.extractive import (
     question_kind,
     summary_of,
     topic_text,
+    year_context,
     years_fit,
 )
 from qa.lexical import Tokenizer, colloquial_in, expand_query
@@ -126,3 +127,39 @@ def test_follow_up_words_weigh_double(answerer) -> None:
     terms = answerer.terms("龙岗区打算在哪些街道建捐血站 捐血站还要开展什么新业务?", emphasis="这些捐血站还要开展什么新业务?")
     stress = {t.word: t.stress for t in terms}
     assert stress["业务"] == 2.0 and stress["街道"] == 1.0
+
+
+@pytest.mark.parametrize(
+    ("quote", "context"),
+    [
+        ("婴儿死亡率降到7.5‰", "2020 年"),
+        ("人均预期寿命75 岁以上。", "2022 年"),
+        ("2022 年,孕产妇死亡率降到18/10 万", "2022 年,孕产妇死亡率降到18/10 万"),
+        ("诊疗技术更加先进。", ""),
+        ("不在文中", ""),
+    ],
+)
+def test_year_context_of_a_quoted_segment(quote: str, context: str) -> None:
+    assert year_context(quote, GUIZHOU_TARGETS) == context
+
+
+def test_a_later_year_in_the_sentence_does_not_date_an_earlier_segment() -> None:
+    text = "力争年内建成国家卫生乡镇4个、省级卫生村70个,争取到2022年,省级卫生村占比达到60%。"
+    assert year_context("力争年内建成国家卫生乡镇4个、省级卫生村70个", text) == ""
+
+
+def test_a_segment_stating_another_qualifier_loses() -> None:
+    # rare words weigh more (idf from the sample store, rounded): the distinguishing 推荐 and 达标率 are rare
+    idf = {"县级": 2.7, "医院": 1.0, "医疗": 0.9, "服务": 0.9, "能力": 1.7, "推荐": 3.8, "标准": 2.0, "达标率": 5.1}
+    answerer = ExtractiveAnswerer(Tokenizer(), idf=lambda w: idf.get(w, 5.0))
+    clause = "32.持续开展县医院医疗服务能力评估。全市县级医院医疗服务能力基本标准达标率达到100%,推荐标准达标率达到90%以上。"
+    terms = answerer.terms("泰州县级医院医疗服务能力推荐标准达标率要达到多少?")
+    assert next(t for t in terms if t.word == "标准").qualifier == "推荐"
+    assert answerer.best_sentence(terms, clause, "number", units=[r"%|‰|成|/10万|全覆盖|100%"]) == "推荐标准达标率达到90%以上。"
+
+
+def test_colloquial_words_match_whole_words_only() -> None:
+    tokenizer = Tokenizer()
+    text = "传染病防护物资要按多长时间的消耗量来储备"
+    assert colloquial_in(text, words=tokenizer.cut(text)) == []  # 传染 inside 传染病 is not the colloquial 传染
+    assert [w for w, _ in colloquial_in("担心会被传染上", words=tokenizer.cut("担心会被传染上"))] == ["传染"]
