@@ -65,7 +65,13 @@ class Assistant:
         return self.searcher.search(question, k=k or max(self.settings.top_k, 10), filters=filters)
 
     def standalone(self, question: str, history: Sequence[Turn | str] = ()) -> str:
+        """``question`` rewritten to stand alone: by the LLM when one is configured (and answers sensibly),
+        else by the rules of :mod:`qa.conversation`."""
         previous = [h.question if isinstance(h, Turn) else str(h) for h in history]
+        if self._llm is not None and previous:
+            rewritten = self._llm.rewrite(question, previous)
+            if rewritten:
+                return rewritten
         return standalone_questions([*previous, question], self.searcher.tokenizer.places)[-1]
 
     def ask(self, question: str, history: Sequence[Turn | str] = (), filters: Filters | None = None) -> Answer:

