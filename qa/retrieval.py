@@ -124,8 +124,12 @@ class HybridSearcher:
         self.mode = mode
         self._lock = threading.Lock()
         self._signature: tuple = ()
+        self._generation = ""  # the store's change token when the state below was read
         self._index: BM25Index | None = None
         self._chunks: dict[str, StoredChunk] = {}
+        self._doc_chunks: dict[str, list[str]] = {}  # doc id -> its chunk ids: filters cost the plans they keep, not the corpus
+        self._corpus_text = ""  # every chunk's search text, newline-joined: one C-level substring search per place
+        self._mentioned: dict[str, bool] = {}
         self._plans: dict[str, PlanInfo] = {}
         self._active: dict[str, str] = {}
         self.tokenizer = Tokenizer()
@@ -134,9 +138,13 @@ class HybridSearcher:
 
     def refresh(self) -> None:
         """Rebuild the lexical index and plan list when the store's committed plans changed."""
+        generation = self.store.generation()  # read first: plans read after it are at least this new
+        if generation and generation == self._generation and self._index is not None:
+            return  # nothing committed or deleted since: no need to read every plan record
         records = self.store.documents()
         signature = tuple(sorted((r.doc_id, r.doc_hash) for r in records.values()))
         if signature == self._signature and self._index is not None:
+            self._generation = generation
             return
         with self._lock:
             if signature == self._signature and self._index is not None:
@@ -145,11 +153,18 @@ class HybridSearcher:
             plans = {r.doc_id: _plan_info(r.doc_id, r.metadata) for r in records.values()}
             self.tokenizer.add_places(_place_words(plans.values()))
             index = BM25Index(self.tokenizer, [c.chunk_id for c in chunks], [str(c.metadata.get("search_text", "")) for c in chunks])
+            doc_chunks: dict[str, list[str]] = {}
+            for c in chunks:
+                doc_chunks.setdefault(c.doc_id, []).append(c.chunk_id)
             self._chunks = {c.chunk_id: c for c in chunks}
+            self._doc_chunks = doc_chunks
+            self._corpus_text = "\n".join(str(c.metadata.get("search_text", "")) for c in chunks)
+            self._mentioned = {}
             self._plans = plans
             self._active = {r.doc_id: r.doc_hash for r in records.values()}
             self._index = index
             self._signature = signature
+            self._generation = generation
 
     @property
     def plans(self) -> dict[str, PlanInfo]:
@@ -163,8 +178,11 @@ class HybridSearcher:
     # -- filters -----------------------------------------------------------------------------------
 
     def idf(self, token: str) -> float:
-        """How rare ``token`` is among stored clauses (BM25 idf); rare question words weigh more in evidence checks."""
-        self.refresh()
+        """How rare ``token`` is among stored clauses (BM25 idf); rare question words weigh more in evidence checks.
+
+        Called many times per answer right after a search refreshed the index, so it does not refresh itself."""
+        if self._index is None:
+            self.refresh()
         return self._index.idf(token) if self._index is not None else 1.0
 
     def infer_filters(self, question: str) -> tuple[Filters, list[str]]:
@@ -194,12 +212,15 @@ class HybridSearcher:
 
     def _mentioned_in_corpus(self, place: str) -> bool:
         """A place named inside some clause (于都县 in the Ganzhou plan) is not 'uncovered'."""
-        return any(place in str(c.metadata.get("search_text", "")) for c in self._chunks.values())
+        found = self._mentioned.get(place)
+        if found is None:  # place names hold no newline, so this equals a search of each clause in turn
+            found = self._mentioned[place] = place in self._corpus_text
+        return found
 
     def _allowed_docs(self, filters: Filters) -> set[str] | None:
         if not filters:
             return None
-        allowed = set(self.plans)
+        allowed = set(self._plans)
         if filters.doc_ids:
             allowed &= set(filters.doc_ids)
         if filters.regions:
@@ -232,7 +253,7 @@ class HybridSearcher:
             timings["dense_ms"] = _ms(t)
         if self.mode in {"hybrid", "lexical"} and self._index is not None:
             t = time.perf_counter()
-            allowed_ids = {cid for cid, c in self._chunks.items() if c.doc_id in allowed} if allowed is not None else None
+            allowed_ids = {cid for d in allowed for cid in self._doc_chunks.get(d, ())} if allowed is not None else None
             lexical = self._index.search(text, depth, allowed_ids)
             timings["lexical_ms"] = _ms(t)
         hits = fuse(dense, lexical, self._chunks)[:k]
