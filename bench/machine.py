@@ -108,9 +108,8 @@ def wait_for_quiet(max_load: float, timeout_s: float, poll_s: float = 15.0) -> d
     return {"load_at_start": load, "waited_s": round(time.monotonic() - started), "quiet": max_load <= 0 or load[0] < max_load}
 
 
-def write_result(name: str, result: dict[str, Any], results_dir: Path = RESULTS_DIR) -> Path:
-    """Write ``result`` as bench/results/<name>.json (pretty, UTF-8)."""
-    results_dir.mkdir(parents=True, exist_ok=True)
-    path = results_dir / f"{name}.json"
+def write_result(path: Path, result: dict[str, Any]) -> Path:
+    """Write ``result`` as pretty UTF-8 JSON at ``path`` (folders created)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return path
