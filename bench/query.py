@@ -11,7 +11,10 @@ fresh process (so memory is measured per scale) opens the store with the real na
   warm up, then ``--repeat`` timed passes; p50/p95 overall, split by whether the question named a place or
   year (a filtered search) or not, and the median time in each leg (``dense_ms`` = query embedding + Chroma;
   ``lexical_ms`` = jieba + BM25);
-- **memory**: RSS after loading and after the runs, and the peak.
+- **memory**: RSS after loading and after the runs, and the peak;
+- **Chroma filters**: the median of one Chroma query (k=30) by the size of its ``doc_id $in`` filter (none,
+  1, 10, 200 plans, as questions naming places or years produce), and with a ``doc_hash $in`` filter over every
+  committed plan version (what a store that filters each query by its committed versions pays).
 
 With ``--chroma http`` the same store is served by a ``chroma run`` server on a loopback port (started and
 stopped by the bench) and PlanQA talks to it as a client (``chroma_mode=http``): the server's RSS is
@@ -84,6 +87,7 @@ def measure(store_path: Path, questions: list[str], repeat: int, chroma: dict[st
             answer = assistant.ask(q)
             ask_ms.append((time.perf_counter() - t) * 1000)
             refused += bool(answer.refused)
+    filters = filter_costs(assistant, questions[0])
     return {
         "chunks": chunks,
         "plans": plans,
@@ -97,6 +101,7 @@ def measure(store_path: Path, questions: list[str], repeat: int, chroma: dict[st
         "dense_ms_median": round(statistics.median(legs["dense_ms"]), 1) if legs["dense_ms"] else 0.0,
         "lexical_ms_median": round(statistics.median(legs["lexical_ms"]), 1) if legs["lexical_ms"] else 0.0,
         "refused_share": round(refused / max(1, len(ask_ms)), 3),
+        "chroma_query_ms_by_filter": filters,
         "rss_start_mb": base_rss,
         "rss_loaded_mb": loaded_rss,
         "rss_end_mb": rss_mb(),
@@ -143,6 +148,32 @@ class ChromaServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(5)
+
+
+FILTER_SIZES = (1, 10, 200)
+
+
+def filter_costs(assistant: Any, question: str, reps: int = 15) -> dict[str, float]:
+    """Median ms of one Chroma query (k=30) by the filter on it, on this store."""
+    store = assistant.store
+    records = store.documents()
+    active = {r.doc_id: r.doc_hash for r in records.values()}
+    ids = sorted(active)
+    vector = assistant.embeddings.embed_query(question)
+    wheres: dict[str, dict[str, Any] | None] = {"none": None}
+    for n in FILTER_SIZES:
+        if n <= len(ids):
+            wheres[f"doc_id: {n} plans"] = {"doc_id": {"$in": ids[:n]}}
+    wheres["doc_hash: all plans"] = {"doc_hash": {"$in": sorted(set(active.values()))}}
+    out = {}
+    for label, where in wheres.items():
+        times = []
+        for _ in range(reps):
+            started = time.perf_counter()
+            store.query(vector, 30, where=where, active=active)
+            times.append((time.perf_counter() - started) * 1000)
+        out[label] = round(statistics.median(times), 1)
+    return out
 
 
 def run_scale(scale: int, args: argparse.Namespace) -> dict[str, Any]:
