@@ -10,8 +10,8 @@ from __future__ import annotations
 import logging
 import math
 import re
-from collections import Counter
 import threading
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from importlib import resources

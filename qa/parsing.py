@@ -386,7 +386,7 @@ def _emit(node: _Node, path: tuple[str, ...], headings: tuple[str, ...]):  # typ
     """Yield the clauses under ``node``: leaves, sections with their own body text, the preamble."""
     if node.marker is None:  # the root: its paragraphs are the preamble
         if node.paragraphs:
-            yield _clause(node.paragraphs, (PREAMBLE_PATH,) if not path else path, headings, kind="preamble")
+            yield _clause(node.paragraphs, path or (PREAMBLE_PATH,), headings, kind="preamble")
         child_path = path
     else:
         own_path = path + (node.marker.label,)

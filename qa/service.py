@@ -69,9 +69,7 @@ class Assistant:
 
     def ask(self, question: str, history: Sequence[Turn | str] = (), filters: Filters | None = None) -> Answer:
         """Answer ``question`` (with the conversation so far) and cite the clauses it rests on, or refuse."""
-        answer = None
-        for answer in self.ask_stream(question, history, filters):
-            pass
+        *_, answer = self.ask_stream(question, history, filters)
         assert isinstance(answer, Answer)
         return answer
 

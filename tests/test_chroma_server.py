@@ -49,7 +49,7 @@ class ChromaServer:
                     return
             except OSError:
                 if self.process.poll() is not None:
-                    raise RuntimeError(f"chroma run exited with {self.process.returncode}")
+                    raise RuntimeError(f"chroma run exited with {self.process.returncode}") from None
                 time.sleep(0.2)
         raise RuntimeError("chroma run did not start listening within 30 s")
 
