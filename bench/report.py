@@ -159,7 +159,7 @@ def summary(results: Path) -> str:
     for name, label in (("app", "default threads"), ("app-omp1", "OMP_NUM_THREADS=1")):
         app = _load(results, name)
         if app:
-            steps = "; ".join(f"{x['users']} users: p50 {x['latency']['p50_ms']:.0f} ms, p95 {x['latency']['p95_ms']:.0f} ms, "
+            steps = "; ".join(f"{x['users']} user{'s' if x['users'] != 1 else ''}: p50 {x['latency']['p50_ms']:.0f} ms, p95 {x['latency']['p95_ms']:.0f} ms, "
                               f"{x['throughput_per_s']} answers/s, {x['errors']} errors" for x in app["steps"])
             lines += ["", f"Chat users on one app process ({app['corpus_chunks']:,} clauses, {label}): {steps}."]
     return "\n".join(lines)
