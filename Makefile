@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: setup run ingest serve test test-fast lint eval bench clean
+.PHONY: setup run ingest serve test test-fast lint eval bench bench-full clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) (Python 3.11)"; exit 1; }
@@ -45,8 +45,32 @@ test-fast: setup
 lint: setup
 	$(BIN)/python -m ruff check .
 
+## The gold-set evaluation (test split, report and plots in eval/reports/, thresholds checked).
+eval: setup
+	$(BIN)/planqa eval --check-thresholds
+
+## Benchmarks at a small default scale (1k-clause corpus, 40 questions, 4 chat users for 20 s); results go to
+## var/bench, not over the committed ones. Bigger: make bench BENCH_SCALES="--scale 1k --scale 10k --scale 100k"
+## BENCH_USERS="--users 1 --users 4 --users 16". See bench/README.md.
+BENCH_OUT      ?= var/bench
+BENCH_SCALES   ?= --scale 1k
+BENCH_USERS    ?= --users 4
+BENCH_DURATION ?= 20
 bench: setup
-	$(BIN)/python bench/ingest.py
+	$(BIN)/python -m bench.ingest --repeat 1 --out $(BENCH_OUT)/ingest.json
+	$(BIN)/python -m bench.query $(BENCH_SCALES) --questions 40 --repeat 1 --out $(BENCH_OUT)/query.json
+	$(BIN)/python -m bench.app $(BENCH_USERS) --duration $(BENCH_DURATION) --out $(BENCH_OUT)/app.json
+	$(BIN)/python -m bench.report --results $(BENCH_OUT)
+
+## The committed numbers in bench/README.md and README.md: every scale, both Chroma modes, 1-16 users (waits for load < 1.5).
+bench-full: setup
+	$(BIN)/python -m bench.embedder --max-load 1.5
+	$(BIN)/python -m bench.ingest --repeat 3 --max-load 1.5
+	$(BIN)/python -m bench.query --scale 1k --scale 10k --scale 100k --max-load 1.5
+	$(BIN)/python -m bench.query --scale 1k --scale 10k --scale 100k --chroma http --out bench/results/query-http.json --max-load 1.5
+	$(BIN)/python -m bench.app --scale 10k --users 1 --users 4 --users 16 --duration 60 --max-load 1.5
+	OMP_NUM_THREADS=1 $(BIN)/python -m bench.app --scale 10k --users 1 --users 4 --users 16 --duration 60 --out bench/results/app-omp1.json --max-load 1.5
+	$(BIN)/python -m bench.report --write
 
 clean:
 	rm -rf store .pytest_cache

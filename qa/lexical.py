@@ -175,9 +175,19 @@ class BM25Index:
         mask = None
         if allowed is not None:
             mask = np.zeros(len(self.ids), dtype=np.float32)
-            for cid in allowed:
-                if cid in self._position:
-                    mask[self._position[cid]] = 1.0
+            mask[[self._position[cid] for cid in allowed if cid in self._position]] = 1.0
         scores = self._bm25.get_scores(query, weight_mask=mask)
-        top = np.argsort(-scores)[:k]
-        return [(self.ids[i], float(scores[i])) for i in top if scores[i] > 0]
+        return [(self.ids[i], float(scores[i])) for i in _top(scores, k) if scores[i] > 0]
+
+
+def _top(scores: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the ``k`` highest scores, best first, ties by position: a full sort's answer without sorting all n."""
+    if k <= 0 or not len(scores):
+        return np.empty(0, dtype=np.int64)
+    if k < len(scores):
+        threshold = np.partition(scores, len(scores) - k)[len(scores) - k]
+        candidates = np.flatnonzero(scores >= threshold)  # every tie at the threshold, so the order below is exact
+    else:
+        candidates = np.arange(len(scores))
+    order = np.lexsort((candidates, -scores[candidates]))
+    return candidates[order][:k]

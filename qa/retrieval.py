@@ -7,6 +7,7 @@ named place or year that no stored plan covers is reported, so the answerer can 
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import threading
 import time
@@ -117,12 +118,18 @@ class HybridSearcher:
     def refresh(self) -> None:
         """Rebuild the lexical index and plan list when the store's committed plans changed.
 
-        The new state is read as one consistent version of every plan (the chunks of the committed hashes,
-        re-read if a plan was committed meanwhile) and swapped in with one assignment, so a search running in
-        another thread uses all of the old state or all of the new, never half of each.
+        The store's change token is read first (one small read; any process's ingest moves it): when it has not
+        moved, nothing is read. Otherwise the new state is read as one consistent version of every plan (the
+        chunks of the committed hashes, re-read if a plan was committed meanwhile) and swapped in with one
+        assignment, so a search running in another thread uses all of the old state or all of the new.
         """
+        generation = self.store.generation()  # read first: plans read after it are at least this new
+        current = self._snapshot
+        if generation and generation == current.generation and current.index is not None:
+            return  # nothing committed or deleted since: no need to read every plan record
         records = self.store.documents()
-        if _signature(records) == self._snapshot.signature and self._snapshot.index is not None:
+        if _signature(records) == current.signature and current.index is not None:
+            self._snapshot = dataclasses.replace(current, generation=generation)
             return
         with self._lock:
             for _attempt in range(5):
@@ -141,7 +148,13 @@ class HybridSearcher:
             plans = {r.doc_id: _plan_info(r.doc_id, r.metadata, mentioned.get(r.doc_id, set())) for r in records.values()}
             self.tokenizer.add_places(_place_words(plans.values()))
             index = BM25Index(self.tokenizer, [c.chunk_id for c in chunks], [str(c.metadata.get("search_text", "")) for c in chunks])
-            self._snapshot = _Snapshot(signature, index, {c.chunk_id: c for c in chunks}, plans, active)
+            doc_chunks: dict[str, list[str]] = {}
+            for c in chunks:
+                doc_chunks.setdefault(c.doc_id, []).append(c.chunk_id)
+            self._snapshot = _Snapshot(
+                signature, index, {c.chunk_id: c for c in chunks}, plans, active, generation, doc_chunks,
+                "\n".join(str(c.metadata.get("search_text", "")) for c in chunks),
+            )
 
     # The parts of the current snapshot (read one at a time; a search takes the snapshot once instead).
     @property
@@ -198,12 +211,16 @@ class HybridSearcher:
 
     def _mentioned_in_corpus(self, place: str) -> bool:
         """A place named inside some clause (于都县 in the Ganzhou plan) is not 'uncovered'."""
-        return any(place in str(c.metadata.get("search_text", "")) for c in self._chunks.values())
+        snapshot = self._snapshot
+        found = snapshot.mentioned.get(place)
+        if found is None:  # place names hold no newline, so this equals a search of each clause in turn
+            found = snapshot.mentioned[place] = place in snapshot.corpus_text
+        return found
 
     def _allowed_docs(self, filters: Filters) -> set[str] | None:
         if not filters:
             return None
-        allowed = set(self.plans)
+        allowed = set(self._plans)
         if filters.doc_ids:
             allowed &= set(filters.doc_ids)
         if filters.regions:
@@ -238,7 +255,7 @@ class HybridSearcher:
             timings["dense_ms"] = _ms(t)
         if self.mode in {"hybrid", "lexical"} and snapshot.index is not None:
             t = time.perf_counter()
-            allowed_ids = {cid for cid, c in snapshot.chunks.items() if c.doc_id in allowed} if allowed is not None else None
+            allowed_ids = {cid for d in allowed for cid in snapshot.doc_chunks.get(d, ())} if allowed is not None else None
             lexical = snapshot.index.search(expand_query(text, self.tokenizer.cut(text)), depth, allowed_ids)
             timings["lexical_ms"] = _ms(t)
         hits = fuse(dense, lexical, snapshot.chunks)
@@ -257,6 +274,10 @@ class _Snapshot:
     chunks: dict[str, StoredChunk] = field(default_factory=dict)
     plans: dict[str, PlanInfo] = field(default_factory=dict)
     active: dict[str, str] = field(default_factory=dict)  # doc id -> committed content hash
+    generation: str = ""  # the store's change token when this was read
+    doc_chunks: dict[str, list[str]] = field(default_factory=dict)  # doc id -> its chunk ids: filters cost the plans they keep
+    corpus_text: str = ""  # every chunk's search text, newline-joined: one C-level substring search per place
+    mentioned: dict[str, bool] = field(default_factory=dict)  # place -> named in some clause (filled on demand)
 
 
 def _signature(records: dict[str, Any]) -> tuple:

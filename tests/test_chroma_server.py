@@ -117,3 +117,31 @@ def test_unreachable_server_is_reported_with_what_to_do():
     settings = Settings.load({"chroma_mode": "http", "chroma_host": "127.0.0.1", "chroma_port": free_port()}, env={})
     with pytest.raises(StoreError, match="chroma run"):
         ChromaClauseStore(settings, "fake-16").documents()
+
+
+def test_the_app_answers_over_a_chroma_server_and_follows_its_changes(server, plans, tmp_path):
+    """The Gradio app in http mode: its /ask API answers from the server's store, and sees another process's ingest."""
+    import httpx
+
+    import app
+    from qa.service import Assistant
+
+    settings = http_settings(server).replace(
+        public=True, app_port=free_port(), feedback_path=tmp_path / "feedback.jsonl", upload_dir=tmp_path / "uploads"
+    )
+    emb = CountingEmbeddings()
+    writer = ChromaClauseStore(settings, emb.model_id)
+    Ingestor(settings, writer, emb).run([plans])
+    demo = app.build_app(Assistant(settings, ChromaClauseStore(settings, emb.model_id), emb), settings)
+    app.serve(demo, settings, prevent_thread_lock=True, quiet=True)
+    url = f"http://127.0.0.1:{settings.app_port}/gradio_api/run/ask"
+    try:
+        result = httpx.post(url, json={"data": ["新增托位多少个?"]}, timeout=60).json()["data"][0]
+        top = result["retrieved"][0]
+        assert (top["doc_id"], top["path_label"]) == ("city-2024", "二、3.")
+        (plans / "county-2024.txt").write_text(PLAN_B + "(三)新增托位1200个。\n", encoding="utf-8")
+        Ingestor(settings, writer, emb).run([plans])
+        result = httpx.post(url, json={"data": ["新增托位1200个"]}, timeout=60).json()["data"][0]
+        assert "(三)新增托位1200个。" in [hit["text"] for hit in result["retrieved"][:3]]
+    finally:
+        demo.close()

@@ -1,0 +1,115 @@
+"""What every benchmark result records about the machine it ran on, and small shared helpers.
+
+The benchmark machine's cores are shared with other work, so each result carries the load average at its
+start and end; :func:`wait_for_quiet` holds a run until the 1-minute load average is low enough.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import resource
+import statistics
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS_DIR = ROOT / "bench" / "results"
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def ram_gb() -> float:
+    try:
+        for line in Path("/proc/meminfo").read_text(encoding="utf-8").splitlines():
+            if line.startswith("MemTotal:"):
+                return round(int(line.split()[1]) / 1024 / 1024, 1)
+    except OSError:
+        pass
+    return 0.0
+
+
+def loadavg() -> list[float]:
+    """The 1, 5 and 15-minute load averages."""
+    return [round(x, 2) for x in os.getloadavg()]
+
+
+def machine() -> dict[str, Any]:
+    """CPU model, cores, RAM, Python, and the thread settings that change the embedder's speed."""
+    return {
+        "cpu": cpu_model(),
+        "cores": os.cpu_count(),
+        "ram_gb": ram_gb(),
+        "python": platform.python_version(),
+        "platform": platform.platform(terse=True),
+        "omp_num_threads": os.environ.get("OMP_NUM_THREADS", ""),
+        "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", ""),
+    }
+
+
+def rss_mb() -> float:
+    """Resident memory of this process now, in MB (VmRSS)."""
+    try:
+        for line in Path("/proc/self/status").read_text(encoding="utf-8").splitlines():
+            if line.startswith("VmRSS:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return 0.0
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far, in MB."""
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The ``q``-th percentile (0-100) of ``values``, linear interpolation; 0 for no values."""
+    if not values:
+        return 0.0
+    if len(values) == 1:
+        return float(values[0])
+    return float(statistics.quantiles(values, n=100, method="inclusive")[max(0, min(98, round(q) - 1))])
+
+
+def summary_ms(values: Sequence[float]) -> dict[str, float]:
+    """p50, p95, mean and max of latencies given in ms."""
+    return {
+        "p50_ms": round(percentile(values, 50), 1),
+        "p95_ms": round(percentile(values, 95), 1),
+        "mean_ms": round(statistics.fmean(values), 1) if values else 0.0,
+        "max_ms": round(max(values), 1) if values else 0.0,
+        "n": len(values),
+    }
+
+
+def wait_for_quiet(max_load: float, timeout_s: float, poll_s: float = 15.0) -> dict[str, Any]:
+    """Wait until the 1-minute load average is below ``max_load`` (0 = do not wait) or ``timeout_s`` passes.
+
+    Returns what happened, for the result file: the load seen, seconds waited, and whether it was quiet.
+    """
+    started = time.monotonic()
+    while max_load > 0 and os.getloadavg()[0] >= max_load and time.monotonic() - started < timeout_s:
+        print(f"load average {os.getloadavg()[0]:.2f} >= {max_load}: waiting (up to {timeout_s:.0f} s)", file=sys.stderr)
+        time.sleep(poll_s)
+    load = loadavg()
+    return {"load_at_start": load, "waited_s": round(time.monotonic() - started), "quiet": max_load <= 0 or load[0] < max_load}
+
+
+def write_result(path: Path, result: dict[str, Any]) -> Path:
+    """Write ``result`` as pretty UTF-8 JSON at ``path`` (folders created)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path

@@ -1,0 +1,100 @@
+"""How the searcher's state follows the store: the change token, and what a search reads from Chroma.
+
+Store reads are counted on a real embedded Chroma store; the searcher must re-read the plans only when a
+plan was committed or deleted (by any process), and an answer must not go back to the store per word.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from qa.extractive import ExtractiveAnswerer, RefusalPolicy
+from qa.ingestion import Ingestor
+from qa.retrieval import HybridSearcher
+from qa.settings import Settings
+from tests.test_ingestion import PLAN_A, PLAN_B, CountingEmbeddings
+from vectorstore import ChromaClauseStore
+
+
+class CountingStore(ChromaClauseStore):
+    """A real store that counts the full reads of the plan records."""
+
+    reads = 0
+
+    def documents(self):  # type: ignore[no-untyped-def]
+        self.reads += 1
+        return super().documents()
+
+
+class LegacyStore(CountingStore):
+    """A store written before the change token existed (or by an older PlanQA): no token to compare."""
+
+    def generation(self) -> str:
+        return ""
+
+
+@pytest.fixture
+def setup(tmp_path: Path):
+    plans = tmp_path / "plans"
+    plans.mkdir()
+    (plans / "city-2024.txt").write_text(PLAN_A, encoding="utf-8")
+    (plans / "county-2024.txt").write_text(PLAN_B, encoding="utf-8")
+    settings = Settings.load({"store_path": tmp_path / "store"}, env={})
+    emb = CountingEmbeddings()
+    writer = ChromaClauseStore(settings, emb.model_id)  # another process's store object
+    Ingestor(settings, writer, emb).run([plans])
+    return settings, emb, writer, plans
+
+
+def test_the_change_token_moves_on_commit_and_delete_only(setup):
+    settings, emb, writer, plans = setup
+    first = writer.generation()
+    assert first
+    Ingestor(settings, writer, emb).run([plans])  # unchanged plans: nothing committed
+    assert writer.generation() == first
+    (plans / "county-2024.txt").write_text(PLAN_B + "(三)新增托位1200个。\n", encoding="utf-8")
+    Ingestor(settings, writer, emb).run([plans])
+    second = writer.generation()
+    assert second != first
+    writer.delete_document("city-2024")
+    assert writer.generation() not in {first, second}
+    assert ChromaClauseStore(settings, emb.model_id).generation() == writer.generation()  # stored, not per object
+
+
+def test_searches_and_answers_read_the_plans_only_after_a_change(setup):
+    settings, emb, writer, plans = setup
+    store = CountingStore(settings, emb.model_id)
+    searcher = HybridSearcher(store, emb)
+    answerer = ExtractiveAnswerer(searcher.tokenizer, RefusalPolicy(), idf=searcher.idf)
+    searcher.search("新增托位")
+    loaded = store.reads  # the first search reads the plans (and all_chunks reads them once more)
+    for question in ("家庭医生签约率", "疫苗接种率", "新增托位"):
+        answerer.answer(question, searcher.search(question))
+    assert store.reads == loaded  # three searches and answers, no change: the plans were not read again
+
+    (plans / "county-2024.txt").write_text(PLAN_B + "(三)新增托位1200个。\n", encoding="utf-8")
+    Ingestor(settings, writer, emb).run([plans])
+    texts = [h.text for h in searcher.search("新增托位1200个", k=3).hits]
+    assert "(三)新增托位1200个。" in texts and store.reads > loaded
+
+
+def test_a_store_without_the_token_is_followed_by_reading_the_plans(setup):
+    settings, emb, writer, plans = setup
+    store = LegacyStore(settings, emb.model_id)
+    searcher = HybridSearcher(store, emb)
+    searcher.search("新增托位")
+    writer.delete_document("city-2024")
+    assert {h.doc_id for h in searcher.search("新增托位", k=5).hits} <= {"county-2024"}
+    assert store.reads >= 2
+
+
+def test_a_place_named_in_a_clause_is_covered_and_one_named_nowhere_is_not(setup):
+    settings, emb, _, _ = setup
+    searcher = HybridSearcher(ChromaClauseStore(settings, emb.model_id), emb)
+    searcher.refresh()
+    searcher.tokenizer.add_places(["社区医院"])  # tagged as a place; only a clause text names it
+    assert searcher.infer_filters("社区医院建几家?")[1] == []
+    assert searcher.infer_filters("南京市新增多少托位?")[1] == ["南京市"]
+    assert searcher.infer_filters("南京市新增多少托位?")[1] == ["南京市"]  # the cached answer is the same
