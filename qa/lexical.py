@@ -108,7 +108,6 @@ class Tokenizer:
                 import jieba
 
                 logging.getLogger("jieba").setLevel(logging.WARNING)
-                logging.getLogger("bm25s").setLevel(logging.WARNING)
                 tok = jieba.Tokenizer()
                 for word in (*domain_words(), *self._extra):
                     tok.add_word(word, freq=20000)
@@ -146,6 +145,8 @@ class BM25Index:
 
     def __init__(self, tokenizer: Tokenizer, ids: Sequence[str], texts: Sequence[str]) -> None:
         import bm25s
+
+        logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets its logger to DEBUG when imported
 
         self.tokenizer = tokenizer
         self.ids = list(ids)
