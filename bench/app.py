@@ -25,8 +25,6 @@ import argparse
 import json
 import os
 import random
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -42,17 +40,11 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.corpus import DEFAULT_SEED, SCALES, ensure_corpus, gold_questions, parse_scale  # noqa: E402
-from bench.machine import RESULTS_DIR, loadavg, machine, summary_ms, wait_for_quiet, write_result  # noqa: E402
+from bench.machine import RESULTS_DIR, free_port, loadavg, machine, rss_mb, stop_process, summary_ms, wait_for_quiet, write_result  # noqa: E402
 
 MAX_USERS = 64
 MAX_DURATION_S = 600
 ANSWER_TIMEOUT_S = 300
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class AppServer:
@@ -89,22 +81,10 @@ class AppServer:
         raise RuntimeError(f"planqa serve did not answer on {self.url} within {timeout_s:.0f} s; see {self.log.name}")
 
     def rss_mb(self) -> float:
-        try:
-            for line in Path(f"/proc/{self.process.pid}/status").read_text(encoding="utf-8").splitlines():
-                if line.startswith("VmRSS:"):
-                    return round(int(line.split()[1]) / 1024, 1)
-        except OSError:
-            pass
-        return 0.0
+        return rss_mb(self.process.pid)
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            os.kill(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
+        stop_process(self.process)
         self.log.close()
 
 

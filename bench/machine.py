@@ -10,7 +10,10 @@ import json
 import os
 import platform
 import resource
+import signal
+import socket
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Sequence
@@ -59,15 +62,33 @@ def machine() -> dict[str, Any]:
     }
 
 
-def rss_mb() -> float:
-    """Resident memory of this process now, in MB (VmRSS)."""
+def rss_mb(pid: int | str = "self") -> float:
+    """Resident memory of a process (default: this one) now, in MB (VmRSS); 0 when it is gone."""
     try:
-        for line in Path("/proc/self/status").read_text(encoding="utf-8").splitlines():
+        for line in Path(f"/proc/{pid}/status").read_text(encoding="utf-8").splitlines():
             if line.startswith("VmRSS:"):
                 return round(int(line.split()[1]) / 1024, 1)
     except OSError:
         pass
     return 0.0
+
+
+def free_port() -> int:
+    """A free TCP port on loopback (for a server the benchmark starts)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def stop_process(process: subprocess.Popen) -> None:
+    """SIGTERM a server the benchmark started, then SIGKILL if it has not exited within 15 s."""
+    if process.poll() is None:
+        os.kill(process.pid, signal.SIGTERM)
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
 
 
 def peak_rss_mb() -> float:

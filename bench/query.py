@@ -29,7 +29,6 @@ import argparse
 import json
 import os
 import shutil
-import signal
 import socket
 import statistics
 import subprocess
@@ -43,7 +42,18 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.corpus import DEFAULT_SEED, SCALES, ensure_corpus, gold_questions, parse_scale  # noqa: E402
-from bench.machine import RESULTS_DIR, loadavg, machine, peak_rss_mb, rss_mb, summary_ms, wait_for_quiet, write_result  # noqa: E402
+from bench.machine import (  # noqa: E402
+    RESULTS_DIR,
+    free_port,
+    loadavg,
+    machine,
+    peak_rss_mb,
+    rss_mb,
+    stop_process,
+    summary_ms,
+    wait_for_quiet,
+    write_result,
+)
 
 
 def measure(store_path: Path, questions: list[str], repeat: int, chroma: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -114,9 +124,7 @@ class ChromaServer:
 
     def __init__(self, path: Path) -> None:
         chroma = shutil.which("chroma") or str(Path(sys.executable).parent / "chroma")
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            self.port = int(sock.getsockname()[1])
+        self.port = free_port()
         env = {**os.environ, "ANONYMIZED_TELEMETRY": "False"}
         self.process = subprocess.Popen([chroma, "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(self.port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
         deadline = time.monotonic() + 120
@@ -132,22 +140,10 @@ class ChromaServer:
         raise RuntimeError(f"chroma run --path {path} did not listen within 120 s")
 
     def rss_mb(self) -> float:
-        try:
-            for line in Path(f"/proc/{self.process.pid}/status").read_text(encoding="utf-8").splitlines():
-                if line.startswith("VmRSS:"):
-                    return round(int(line.split()[1]) / 1024, 1)
-        except OSError:
-            pass
-        return 0.0
+        return rss_mb(self.process.pid)
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            os.kill(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
+        stop_process(self.process)
 
 
 FILTER_SIZES = (1, 10, 200)
