@@ -279,9 +279,6 @@ class ExtractiveAnswerer:
             at += len(pair.word)
         return spans
 
-    def content_words(self, question: str) -> list[str]:
-        return [t.word for t in self.terms(question)]
-
     def coverage(self, terms: Sequence[Term], clause_text: str) -> float:
         """Weighted share of ``terms`` found in ``clause_text`` (any of a term's forms; a long word counts when
         both its halves are there)."""
@@ -536,13 +533,9 @@ def year_context(quote: str, text: str) -> str:
 
 
 @lru_cache(maxsize=4096)
-def _word_set(tokenizer: Tokenizer, text: str) -> frozenset[str]:
-    return frozenset(tokenizer.tokens(text))
-
-
 def _words(tokenizer: Tokenizer, text: str) -> frozenset[str]:
     """The lexical tokens of ``text`` (cached: the same clauses are weighed for many questions)."""
-    return _word_set(tokenizer, text)
+    return frozenset(tokenizer.tokens(text))
 
 
 def _partial(word: str, text: str) -> bool:
