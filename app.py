@@ -19,17 +19,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from qa.answers import Answer, Citation
-from qa.auth import RateLimiter
+from qa.answer.answers import Answer, Citation
 from qa.settings import Settings
+from ui.auth import RateLimiter
 
 if TYPE_CHECKING:
     import gradio as gr
 
-    from qa.ingestion import IngestReport
-    from qa.retrieval import Filters, SearchResult
+    from qa.ingest.pipeline import IngestReport
+    from qa.search.hybrid import Filters, SearchResult
     from qa.service import Assistant
-    from vectorstore import StoredChunk
+    from qa.store import StoredChunk
 
 log = logging.getLogger("planqa.app")
 
@@ -42,7 +42,7 @@ EXAMPLES = (
     "贛州市今年新增托位數多少個?",
     "南京市2023年新增多少托位?",
 )
-# Every format ingest reads (qa.readers); checked again on the server, whatever the browser's picker allowed.
+# Every format ingest reads (qa.ingest.readers); checked again on the server, whatever the browser's picker allowed.
 UPLOAD_SUFFIXES = (".txt", ".md", ".pdf", ".docx", ".html", ".htm")
 MAX_FILENAME_CHARS = 80
 CJK_FONTS = ["Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", "system-ui", "sans-serif"]
@@ -380,14 +380,14 @@ class KnowledgeBase:
         return sorted(rows, key=lambda r: (r.region, r.year, r.doc_id))
 
     def _ingestor(self) -> Any:
-        from qa.ingestion import Ingestor
+        from qa.ingest.pipeline import Ingestor
 
         return Ingestor(self.settings, self.assistant.store, self.assistant.embeddings)
 
     def upload(self, files: Iterable[tuple[str, Path]]) -> tuple["IngestReport", list[str]]:
         """Save each ``(original name, temp path)`` under a safe name in ``upload_dir`` and ingest the saved ones."""
-        from qa.documents import DocumentError, build_document
-        from qa.ingestion import IngestReport
+        from qa.ingest.documents import DocumentError, build_document
+        from qa.ingest.pipeline import IngestReport
 
         problems: list[str] = []
         saved: list[Path] = []
@@ -514,7 +514,7 @@ class Chat:
 
     def feedback(self, verdict: str, note: str, answer: Mapping[str, Any] | None, given: bool, client: str) -> tuple[str, str, bool]:
         """Record a verdict on the latest answer: (status line HTML, comment box, feedback given)."""
-        from qa.feedback import record_feedback
+        from ui.feedback import record_feedback
 
         if not answer:
             return "<span>还没有可评价的回答。</span>", note, given
@@ -633,7 +633,7 @@ def filter_choices(assistant: "Assistant") -> tuple[list[tuple[str, str]], list[
 
 
 def make_filters(plans: Sequence[str] | None, regions: Sequence[str] | None, years: Sequence[str] | None) -> "Filters | None":
-    from qa.retrieval import Filters
+    from qa.search.hybrid import Filters
 
     return Filters.of(plans or (), regions or (), [int(y) for y in (years or ())]) or None
 
@@ -833,7 +833,7 @@ def _original_name(f: Any) -> str:
 
 def serve(demo: "gr.Blocks", settings: Settings, users: Mapping[str, str] | None = None, **launch: Any) -> Any:
     """Queue (concurrency limit) and launch ``demo`` with the app's theme, CSS, login and upload size limit."""
-    from qa.auth import authenticator
+    from ui.auth import authenticator
 
     demo.queue(default_concurrency_limit=max(1, settings.max_concurrency), max_size=max(16, settings.max_concurrency * 16))
     options: dict[str, Any] = {
@@ -854,15 +854,15 @@ def serve(demo: "gr.Blocks", settings: Settings, users: Mapping[str, str] | None
 
 def run(settings: Settings) -> int:
     """Check the login set-up, load the assistant, build and serve the app (blocks until stopped)."""
-    from qa.auth import load_users, startup_check
+    from ui.auth import load_users, startup_check
 
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before anything imports gradio: no version check, no telemetry
     users = {} if settings.public else load_users(settings)
     for warning in startup_check(settings, users):
         print(warning, file=sys.stderr)
-    from qa.service import Assistant
+    from backends import build_assistant
 
-    assistant = Assistant.from_settings(settings)
+    assistant = build_assistant(settings)
     if not assistant.searcher.plans:
         print(f"note: the store at {settings.store_path} holds no plans yet; run `planqa ingest` (or upload in the 知识库 tab)", file=sys.stderr)
     mode = "public (citizens' demo)" if settings.public else f"staff ({'login required' if users else 'no login'})"
@@ -873,7 +873,7 @@ def run(settings: Settings) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``python app.py [flags]`` is ``planqa serve [flags]``."""
-    from qa.cli import main as cli_main
+    from cli import main as cli_main
 
     return cli_main(["serve", *(sys.argv[1:] if argv is None else argv)])
 

@@ -63,7 +63,7 @@ class AppServer:
         if concurrency:
             env["PLANQA_MAX_CONCURRENCY"] = str(concurrency)
         self.log = (workdir / "server.log").open("w", encoding="utf-8")
-        self.process = subprocess.Popen([sys.executable, "-m", "qa.cli", "serve"], cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen([sys.executable, "-m", "cli", "serve"], cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
 
     def wait_ready(self, timeout_s: float = 180) -> None:
         import httpx

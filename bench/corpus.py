@@ -43,12 +43,12 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # `python bench/corpus.py` as well as `python -m bench.corpus`
     sys.path.insert(0, str(ROOT))
 
-from qa.chunking import Chunk, chunk_document  # noqa: E402
-from qa.documents import Document, build_document  # noqa: E402
 from qa.embeddings import ClauseEmbeddings  # noqa: E402
-from qa.ingestion import Ingestor, discover  # noqa: E402
+from qa.ingest.chunking import Chunk, chunk_document  # noqa: E402
+from qa.ingest.documents import Document, build_document  # noqa: E402
+from qa.ingest.parsing import Marker, Paragraph, join_wrapped, read_marker, source_lines  # noqa: E402
+from qa.ingest.pipeline import Ingestor, discover  # noqa: E402
 from qa.normalize import search_form  # noqa: E402
-from qa.parsing import Marker, Paragraph, join_wrapped, read_marker, source_lines  # noqa: E402
 from qa.settings import Settings  # noqa: E402
 
 log = logging.getLogger("planqa.bench.corpus")
@@ -396,11 +396,11 @@ def build_corpus(
     progress: Callable[[int, int], None] | None = None,
 ) -> CorpusInfo:
     """Write the sample plans and synthetic plans up to ``scale`` chunks into a fresh store at ``store_path``."""
-    from vectorstore import ChromaClauseStore
+    from backends import open_store
 
     started = time.perf_counter()
     settings = (settings or Settings.load({}, env={})).replace(store_path=store_path)
-    store = ChromaClauseStore(settings, embeddings.model_id)
+    store = open_store(settings, embeddings.model_id)
     if store.chunk_count():
         raise ValueError(f"{store_path} already holds a store; build corpora into an empty folder (or pass --rebuild)")
     writer = Ingestor(settings, store, embeddings)

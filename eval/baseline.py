@@ -15,11 +15,12 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from qa.documents import decode_text, load_catalog
+from backends import open_store
 from qa.embeddings import ClauseEmbeddings
+from qa.ingest.documents import decode_text, load_catalog
 from qa.normalize import search_form
 from qa.settings import Settings
-from vectorstore import ChromaClauseStore, StoredChunk
+from qa.store import StoredChunk
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,7 @@ class NaiveBaseline:
         self.embeddings = embeddings
         self.chunk_size = chunk_size
         self.chunk_overlap = chunk_overlap
-        self.store = ChromaClauseStore(settings.replace(collection_prefix=COLLECTION_PREFIX), embeddings.model_id)
+        self.store = open_store(settings.replace(collection_prefix=COLLECTION_PREFIX), embeddings.model_id)
         self.batch_size = max(1, settings.embed_batch_size)
 
     def plan_hash(self, data: bytes) -> str:

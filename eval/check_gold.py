@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from qa.documents import Document, DocumentError, build_document, load_catalog
+from qa.ingest.documents import Document, DocumentError, build_document, load_catalog
 from qa.normalize import search_form
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -127,14 +127,14 @@ class Harness:
 
     def prepare(self) -> None:
         """Ingest the sample plans into the store (fast when they are already there)."""
+        from backends import open_store
+        from qa.answer.tokens import install_bpe_files
         from qa.embeddings import make_embeddings
-        from qa.ingestion import Ingestor
-        from qa.tokens import install_bpe_files
-        from vectorstore import ChromaClauseStore
+        from qa.ingest.pipeline import Ingestor
 
         install_bpe_files(self.settings.tiktoken_cache_dir)
         self.embeddings = make_embeddings(self.settings)
-        self.store = ChromaClauseStore(self.settings, self.embeddings.model_id)
+        self.store = open_store(self.settings, self.embeddings.model_id)
         started = time.perf_counter()
         report = Ingestor(self.settings, self.store, self.embeddings).run([self.plans_dir])
         if report.failed:
@@ -411,7 +411,7 @@ def calibrate(args: argparse.Namespace, settings: Settings, items: list[GoldItem
     """
     from tqdm import tqdm
 
-    from qa.extractive import RefusalPolicy
+    from qa.answer.extractive import RefusalPolicy
 
     calib = select_split(items, "calib")
     harness = Harness(settings, args.plans)

@@ -9,13 +9,13 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from qa.answers import Answer
-from qa.conversation import standalone_questions
-from qa.embeddings import ClauseEmbeddings, make_embeddings
-from qa.extractive import ExtractiveAnswerer, RefusalPolicy
-from qa.retrieval import Filters, HybridSearcher, SearchResult
+from qa.answer.answers import Answer
+from qa.answer.extractive import ExtractiveAnswerer, RefusalPolicy
+from qa.answer.followup import standalone_questions
+from qa.embeddings import ClauseEmbeddings
+from qa.search.hybrid import Filters, HybridSearcher, SearchResult
 from qa.settings import Settings
-from vectorstore import ChromaClauseStore
+from qa.store import ClauseStore
 
 log = logging.getLogger(__name__)
 
@@ -29,9 +29,9 @@ class Turn:
 
 
 class Assistant:
-    """Search and answer over a clause store. Build with :meth:`from_settings`; heavy parts load on first use."""
+    """Search and answer over a clause store. ``backends.build_assistant`` builds one from the settings; heavy parts load on first use."""
 
-    def __init__(self, settings: Settings, store: ChromaClauseStore, embeddings: ClauseEmbeddings, mode: str = "hybrid") -> None:
+    def __init__(self, settings: Settings, store: ClauseStore, embeddings: ClauseEmbeddings, mode: str = "hybrid") -> None:
         self.settings = settings
         self.store = store
         self.embeddings = embeddings
@@ -44,17 +44,9 @@ class Assistant:
         self.extractive = ExtractiveAnswerer(self.searcher.tokenizer, policy, idf=self.searcher.idf, plan_years=self.searcher.plan_years, known=self.searcher.known)
         self._llm: Any = None
         if settings.llm_configured:
-            from qa.llm import LLMAnswerer
+            from qa.answer.llm import LLMAnswerer
 
             self._llm = LLMAnswerer(settings)
-
-    @classmethod
-    def from_settings(cls, settings: Settings, mode: str = "hybrid") -> Assistant:
-        from qa.tokens import install_bpe_files
-
-        install_bpe_files(settings.tiktoken_cache_dir)
-        embeddings = make_embeddings(settings)
-        return cls(settings, ChromaClauseStore(settings, embeddings.model_id), embeddings, mode=mode)
 
     @property
     def answerer_name(self) -> str:
@@ -66,7 +58,7 @@ class Assistant:
 
     def standalone(self, question: str, history: Sequence[Turn | str] = ()) -> str:
         """``question`` rewritten to stand alone: by the LLM when one is configured (and answers sensibly),
-        else by the rules of :mod:`qa.conversation`."""
+        else by the rules of :mod:`qa.answer.followup`."""
         previous = [h.question if isinstance(h, Turn) else str(h) for h in history]
         if self._llm is not None and previous:
             rewritten = self._llm.rewrite(question, previous)

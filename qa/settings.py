@@ -49,7 +49,7 @@ class Settings:
     app_host: str = field(default="127.0.0.1", metadata={"doc": "Address the Gradio app listens on; staff mode refuses a non-local address without users."})
     app_port: int = field(default=7860, metadata={"doc": "Port the Gradio app listens on."})
     public: bool = field(default=False, metadata={"doc": "Citizens' demo: chat only (no knowledge-base tab, no upload, no login), rate-limited."})
-    users: str = field(default="", metadata={"doc": "Staff logins as `name:hash,…` (hash from `python -m qa.auth hash`: `pbkdf2_sha256$…`, or a sha256 hex digest)."})
+    users: str = field(default="", metadata={"doc": "Staff logins as `name:hash,…` (hash from `python -m ui.auth hash`: `pbkdf2_sha256$…`, or a sha256 hex digest)."})
     users_file: str = field(default="", metadata={"doc": "TOML or JSON file of staff logins (`[users]` table or object of name = hash); adds to `users`."})
     feedback_path: Path = field(default=Path("var/feedback.jsonl"), metadata={"doc": "JSONL file the chat's useful/wrong feedback is appended to."})
     upload_dir: Path = field(default=Path("var/uploads"), metadata={"doc": "Folder where plans uploaded in the knowledge-base tab are kept (and re-indexed from)."})

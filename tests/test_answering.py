@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from qa.extractive import question_kind
-from qa.retrieval import ClauseRetriever, Filters
+from qa.answer.extractive import question_kind
+from qa.search.hybrid import ClauseRetriever, Filters
 
 pytestmark = pytest.mark.slow
 
@@ -94,7 +94,7 @@ def test_langchain_retriever_returns_documents_with_citation_metadata(assistant)
 
 
 def test_batch_mode_writes_one_json_line_per_input(assistant, sample_settings, tmp_path, capsys):
-    from qa.cli import main
+    from cli import main
 
     batch = tmp_path / "q.jsonl"
     batch.write_text(

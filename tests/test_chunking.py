@@ -1,4 +1,4 @@
-"""qa.chunking: clauses -> chunks with provenance; long clauses split at sentence ends (token counter = ``len``)."""
+"""qa.ingest.chunking: clauses -> chunks with provenance; long clauses split at sentence ends (token counter = ``len``)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from qa.chunking import CONTEXT_SEPARATOR, Chunk, chunk_document, context_line, pack, split_sentences
-from qa.documents import Document, build_document, load_catalog
+from qa.ingest.chunking import CONTEXT_SEPARATOR, Chunk, chunk_document, context_line, pack, split_sentences
+from qa.ingest.documents import Document, build_document, load_catalog
 from qa.normalize import search_form
 
 PLANS = Path(__file__).resolve().parent.parent / "data" / "plans"

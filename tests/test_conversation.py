@@ -2,7 +2,7 @@
 
 import pytest
 
-from qa.conversation import rewrite_followup, standalone_questions
+from qa.answer.followup import rewrite_followup, standalone_questions
 
 PLACES = ("赣州市", "赣州", "泰州市", "泰州", "龙岗区", "任城区", "贵州")
 

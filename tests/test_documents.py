@@ -1,4 +1,4 @@
-"""qa.documents: decoding bytes in every common Chinese encoding, and the metadata of a plan (catalog or inferred)."""
+"""qa.ingest.documents: decoding bytes in every common Chinese encoding, and the metadata of a plan (catalog or inferred)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from qa.documents import DocumentError, build_document, decode_text, load_catalog
-from qa.parsing import PREAMBLE_PATH
+from qa.ingest.documents import DocumentError, build_document, decode_text, load_catalog
+from qa.ingest.parsing import PREAMBLE_PATH
 
 PLANS = Path(__file__).resolve().parent.parent / "data" / "plans"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

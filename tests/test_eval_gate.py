@@ -10,7 +10,7 @@ pytestmark = pytest.mark.slow
 
 
 def test_eval_meets_its_thresholds_on_the_test_split(sample_settings, sample_store, tmp_path, capsys):
-    from qa.cli import main
+    from cli import main
 
     out = tmp_path / "reports"
     status = main(["eval", "--store", str(sample_settings.store_path), "--no-plots", "--out", str(out), "--check-thresholds"])

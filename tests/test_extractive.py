@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.extractive import (
+from qa.answer.extractive import (
     ExtractiveAnswerer,
     Term,
     expected_units,
@@ -16,7 +16,7 @@ from qa.extractive import (
     year_context,
     years_fit,
 )
-from qa.lexical import Tokenizer, colloquial_in, expand_query
+from qa.search.lexical import Tokenizer, colloquial_in, expand_query
 
 GUIZHOU_TARGETS = (
     "(三)诊疗技术更加先进。2020 年,孕产妇死亡率降到20/10 万,婴儿死亡率降到7.5‰,5 岁以下儿童死亡率降到9.5‰。"

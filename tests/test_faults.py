@@ -13,14 +13,15 @@ from pathlib import Path
 
 import pytest
 
-from qa.chunking import chunk_document
-from qa.documents import build_document
-from qa.ingestion import Ingestor
-from qa.retrieval import HybridSearcher
+from backends import open_store
+from qa.ingest.chunking import chunk_document
+from qa.ingest.documents import build_document
+from qa.ingest.pipeline import Ingestor
+from qa.search.hybrid import HybridSearcher
 from qa.settings import Settings
+from qa.store import StoreError
 from tests.conftest import ROOT
 from tests.test_ingestion import CountingEmbeddings
-from vectorstore import ChromaClauseStore, StoreError
 
 
 def plan_text(number: int, items: int, version: str) -> str:
@@ -142,11 +143,11 @@ def test_searches_during_a_reingest_see_one_version_of_each_plan(tmp_path: Path)
     settings = Settings.load({"store_path": tmp_path / "store", "embed_batch_size": 4}, env={})
     folder = tmp_path / "plans"
     embeddings = CountingEmbeddings()
-    store = ChromaClauseStore(settings, embeddings.model_id)
+    store = open_store(settings, embeddings.model_id)
     ingestor = Ingestor(settings, store, embeddings)
     write_plans(folder, plans=2, items=40, version="v0")
     ingestor.run([folder])
-    searcher = HybridSearcher(ChromaClauseStore(settings, embeddings.model_id), embeddings)
+    searcher = HybridSearcher(open_store(settings, embeddings.model_id), embeddings)
     searcher.search("预热")  # jieba and the first index load before the race starts
     stop = threading.Event()
     searches: list[int] = []
@@ -188,7 +189,7 @@ def test_corrupted_store_gives_a_clear_error(tmp_path: Path) -> None:
     store_dir.mkdir()
     (store_dir / "chroma.sqlite3").write_bytes(b"this is not a database" * 100)
     with pytest.raises(StoreError) as raised:
-        ChromaClauseStore(settings, "fake-16").documents()
+        open_store(settings, "fake-16").documents()
     message = str(raised.value)
     assert str(store_dir) in message and "move it aside and run ingest again" in message
     # (a store that is not writable: tests/test_ingestion.py::test_unwritable_store_gives_a_clear_error)

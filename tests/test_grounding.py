@@ -2,7 +2,7 @@
 
 import pytest
 
-from qa.answers import check_grounding
+from qa.answer.answers import check_grounding
 
 CLAUSE_1 = "赣州市2023年卫生健康工作要点 一、1. 1.全面推进健康促进行动。居民健康素养水平提高至26%以上。扩大学校减盐健康教育试点覆盖面至9个县(市、区)100所学校。"
 CLAUSE_2 = "泰州市2023年卫生健康工作要点 四、(十五)35. 35.提升家庭醫生簽約服務質效,重點人群簽約率達到68%以上。(責任處室:基層處)"

@@ -8,13 +8,14 @@ from pathlib import Path
 import pytest
 from langchain_core.embeddings import DeterministicFakeEmbedding
 
-from qa.documents import DocumentError
+from backends import open_store
 from qa.embeddings import ClauseEmbeddings
-from qa.ingestion import Ingestor
+from qa.ingest.documents import DocumentError
+from qa.ingest.pipeline import Ingestor
 from qa.settings import Settings
+from qa.store import ClauseStore, StoreError
 from tests.conftest import SAMPLE_PLANS
 from tests.formats import TITLE, TYPED, TYPED_PATHS, make_docx, make_gov_page, make_pdf
-from vectorstore import ChromaClauseStore, StoreError
 
 PLAN_A = "2024年某市卫生健康工作要点\n一、加强基层\n1.建成社区医院5家。\n2.家庭医生签约率达到45%。\n二、提升服务\n3.新增托位300个。\n"
 PLAN_B = "2024年某县卫生健康工作要点\n一、公共卫生\n(一)儿童疫苗接种率保持95%以上。\n(二)新建发热门诊2个。\n"
@@ -58,11 +59,11 @@ def settings(tmp_path: Path) -> Settings:
 
 
 def ingest(settings: Settings, embeddings: ClauseEmbeddings, paths: list[Path], prune: bool = False):
-    store = ChromaClauseStore(settings, embeddings.model_id)
+    store = open_store(settings, embeddings.model_id)
     return store, Ingestor(settings, store, embeddings).run(paths, prune=prune)
 
 
-def paths_in(store: ChromaClauseStore, doc_id: str) -> list[str]:
+def paths_in(store: ClauseStore, doc_id: str) -> list[str]:
     return sorted(c.metadata["path"] for c in store.all_chunks() if c.doc_id == doc_id)
 
 
@@ -145,7 +146,7 @@ def test_bad_files_of_every_kind_fail_alone_naming_file_and_problem(settings, pl
     good_pdf = make_pdf(TYPED, width=30, lines_per_page=7)
     (plans / "jz-2023.pdf").write_bytes(good_pdf)
     ingest(settings, CountingEmbeddings(), [plans])
-    before = sorted((c.metadata["path"], c.text) for c in ChromaClauseStore(settings, "fake-16").all_chunks() if c.doc_id == "jz-2023")
+    before = sorted((c.metadata["path"], c.text) for c in open_store(settings, "fake-16").all_chunks() if c.doc_id == "jz-2023")
 
     (plans / "jz-2023.pdf").write_bytes(good_pdf[: len(good_pdf) // 2])  # the new version of a stored plan is truncated
     (plans / "encrypted.pdf").write_bytes(make_pdf(TYPED, password="s3cret"))
@@ -213,7 +214,7 @@ def test_uncommitted_chunks_are_invisible_and_repaired(settings, plans):
 
 def test_a_collection_refuses_vectors_of_another_embedder(settings, plans):
     store, _ = ingest(settings, CountingEmbeddings(), [plans])
-    other = ChromaClauseStore(settings, "other-model")
+    other = open_store(settings, "other-model")
     other.collection_name = store.collection_name  # point a different model at the same collection
     with pytest.raises(StoreError, match="cannot be mixed"):
         other.documents()
@@ -222,7 +223,7 @@ def test_a_collection_refuses_vectors_of_another_embedder(settings, plans):
 def test_unwritable_store_gives_a_clear_error(tmp_path: Path):
     blocker = tmp_path / "file-not-dir"
     blocker.write_text("x")
-    store = ChromaClauseStore(Settings.load({"store_path": blocker / "store"}, env={}), "fake-16")
+    store = open_store(Settings.load({"store_path": blocker / "store"}, env={}), "fake-16")
     with pytest.raises(StoreError, match="not writable"):
         store.documents()
 
@@ -250,7 +251,7 @@ def test_sample_store_finds_traditional_clauses_from_simplified_questions(sample
 
 
 def test_sample_corpus_ships_with_a_catalog_entry_for_every_plan():
-    from qa.documents import load_catalog
+    from qa.ingest.documents import load_catalog
 
     catalog = load_catalog(SAMPLE_PLANS)
     files = sorted(p.name for p in SAMPLE_PLANS.glob("*.txt"))
@@ -260,7 +261,7 @@ def test_sample_corpus_ships_with_a_catalog_entry_for_every_plan():
 
 
 def test_ingest_command_runs_and_prints_the_summary(tmp_path: Path, capsys):
-    from qa.cli import main
+    from cli import main
 
     folder = tmp_path / "plans"
     shutil.copytree(SAMPLE_PLANS, folder, ignore=shutil.ignore_patterns("guizhou*", "taizhou*", "longgang*", "ganzhou*"))

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from qa.answers import REFUSAL_PREFIX, Answer, Citation
-from qa.llm import LLMAnswerer, clause_block
-from qa.retrieval import Filters, Retrieved, SearchResult
+from qa.answer.answers import REFUSAL_PREFIX, Answer, Citation
+from qa.answer.llm import LLMAnswerer, clause_block
+from qa.search.hybrid import Filters, Retrieved, SearchResult
 from qa.settings import Settings
+from qa.store import StoredChunk
 from tests.fake_openai import FakeOpenAI
-from vectorstore import StoredChunk
 
 GANZHOU = "赣州市2023年卫生健康工作要点"
 LONGGANG = "龙岗区2023年度卫生健康工作要点"
@@ -72,7 +72,7 @@ def bpe_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Warm the heavy imports and tiktoken once, so each test stays well under its time budget."""
     import langchain_openai  # noqa: F401
 
-    from qa.tokens import count_tokens, install_bpe_files
+    from qa.answer.tokens import count_tokens, install_bpe_files
 
     path = tmp_path_factory.mktemp("tiktoken")
     install_bpe_files(path)
@@ -173,7 +173,7 @@ def test_missing_api_key_is_sent_as_none(server: FakeOpenAI, bpe_dir: Path) -> N
 
 
 def test_context_budget_keeps_top_clauses_only(server: FakeOpenAI, bpe_dir: Path) -> None:
-    from qa.tokens import count_tokens
+    from qa.answer.tokens import count_tokens
 
     budget = count_tokens(clause_block(1, HITS[0])) + count_tokens(clause_block(2, HITS[1]))
     # [3] is retrieved but was not given to the model, so citing it is an invention

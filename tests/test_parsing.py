@@ -1,4 +1,4 @@
-"""qa.parsing: line cleaning, wrap joining, markers and the clause tree, on real snippets and the five sample plans.
+"""qa.ingest.parsing: line cleaning, wrap joining, markers and the clause tree, on real snippets and the five sample plans.
 
 Expected clause paths are written out from compact tables (section -> items), never computed by the parser.
 """
@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from qa.normalize import compact, search_form
-from qa.parsing import (
+from qa.ingest.parsing import (
     PREAMBLE_PATH,
     ParsedPlan,
     chinese_number,
@@ -20,6 +19,7 @@ from qa.parsing import (
     read_marker,
     source_lines,
 )
+from qa.normalize import compact, search_form
 
 PLANS = Path(__file__).resolve().parent.parent / "data" / "plans"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

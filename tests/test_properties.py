@@ -7,9 +7,9 @@ from __future__ import annotations
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from qa.ingest.parsing import parse_plan, source_lines
+from qa.ingest.readers import decode_text, join_pdf_pages
 from qa.normalize import compact, repair_line, search_form
-from qa.parsing import parse_plan, source_lines
-from qa.readers import decode_text, join_pdf_pages
 
 # Characters plans are made of, weighted towards what the cleaner and parser react to: numbering markers,
 # sentence punctuation, '?' padding, pinyin, page-number dashes, metadata bars, full-width and odd spaces.
@@ -127,7 +127,7 @@ def test_repair_line_only_deletes(line: str) -> None:
 @SETTINGS
 @given(st.binary(max_size=600))
 def test_decoding_any_bytes_gives_text_or_a_document_error(data: bytes) -> None:
-    from qa.readers import DocumentError
+    from qa.ingest.readers import DocumentError
 
     try:
         text, encoding = decode_text(data, "any.txt")

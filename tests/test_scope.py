@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.scope import PlanInfo, find_places, infer_scope, named_years, place_core
+from qa.search.scope import PlanInfo, find_places, infer_scope, named_years, place_core
 
 PLANS = {
     p.doc_id: p

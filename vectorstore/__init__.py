@@ -1,5 +1,10 @@
-"""Everything that touches Chroma lives here (the rest of PlanQA never imports ``chromadb``)."""
+"""The clause store backends: Chroma (the only package that imports ``chromadb``) and an in-memory one.
 
-from vectorstore.chroma import ChromaClauseStore, DocumentRecord, StoredChunk, StoreError
+Both implement :class:`qa.store.ClauseStore`; ``vectorstore`` imports nothing of PlanQA but ``qa.store``.
+"""
 
-__all__ = ["ChromaClauseStore", "DocumentRecord", "StoreError", "StoredChunk"]
+from vectorstore.chroma import ChromaClauseStore
+from vectorstore.config import ChromaConfig
+from vectorstore.memory import InMemoryClauseStore
+
+__all__ = ["ChromaClauseStore", "ChromaConfig", "InMemoryClauseStore"]

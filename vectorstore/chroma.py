@@ -16,11 +16,11 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
-from qa.settings import Settings
+from qa.store import DocumentRecord, StoredChunk, StoreError
+from vectorstore.config import ChromaConfig
 
 log = logging.getLogger(__name__)
 
@@ -28,51 +28,26 @@ ADD_BATCH = 256
 GET_BATCH = 200
 
 
-class StoreError(RuntimeError):
-    """The store cannot be used as configured; the message says what to do."""
-
-
-@dataclass(frozen=True)
-class StoredChunk:
-    """A chunk read back from the store. ``score`` is cosine similarity (1 = same direction) when queried."""
-
-    chunk_id: str
-    text: str
-    metadata: dict[str, Any]
-    score: float = 0.0
-
-    @property
-    def doc_id(self) -> str:
-        return str(self.metadata.get("doc_id", ""))
-
-
-@dataclass(frozen=True)
-class DocumentRecord:
-    doc_id: str
-    doc_hash: str
-    metadata: dict[str, Any]
-
-
-def _client(settings: Settings) -> Any:
+def _client(config: ChromaConfig) -> Any:
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
     chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
-    if settings.chroma_mode == "http":
-        headers = {"Authorization": f"Bearer {settings.chroma_token}"} if settings.chroma_token else None
+    if config.mode == "http":
+        headers = {"Authorization": f"Bearer {config.token}"} if config.token else None
         try:
             return chromadb.HttpClient(
-                host=settings.chroma_host, port=settings.chroma_port, ssl=settings.chroma_ssl,
+                host=config.host, port=config.port, ssl=config.ssl,
                 headers=headers, settings=chroma_settings,
             )
         except Exception as exc:  # chromadb raises plain ValueError/ConnectionError variants here
             raise StoreError(
-                f"cannot reach the Chroma server at {settings.chroma_host}:{settings.chroma_port} ({exc}); "
+                f"cannot reach the Chroma server at {config.host}:{config.port} ({exc}); "
                 "start it with `chroma run --path DIR --port PORT` or fix PLANQA_CHROMA_HOST/PORT"
             ) from exc
-    if settings.chroma_mode != "embedded":
-        raise StoreError(f"setting chroma_mode: unknown {settings.chroma_mode!r}; use 'embedded' or 'http'")
-    path = settings.store_path
+    if config.mode != "embedded":
+        raise StoreError(f"setting chroma_mode: unknown {config.mode!r}; use 'embedded' or 'http'")
+    path = config.path
     try:
         path.mkdir(parents=True, exist_ok=True)
         probe = path / ".planqa-write-test"
@@ -91,10 +66,10 @@ def _client(settings: Settings) -> Any:
 class ChromaClauseStore:
     """Clause chunks and plan records in Chroma, for one embedding model."""
 
-    def __init__(self, settings: Settings, model_id: str, client: Any = None) -> None:
-        self.settings = settings
+    def __init__(self, config: ChromaConfig, model_id: str, client: Any = None) -> None:
+        self.config = config
         self.model_id = model_id
-        self.collection_name = f"{settings.collection_prefix}_{model_id}"
+        self.collection_name = f"{config.collection_prefix}_{model_id}"
         self._client = client
         self._chunks: Any = None
         self._documents: Any = None
@@ -104,7 +79,7 @@ class ChromaClauseStore:
     @property
     def client(self) -> Any:
         if self._client is None:
-            self._client = _client(self.settings)
+            self._client = _client(self.config)
         return self._client
 
     def _open(self) -> tuple[Any, Any]:
@@ -148,7 +123,7 @@ class ChromaClauseStore:
         except StoreError:
             raise
         except Exception as exc:
-            if self.settings.chroma_mode != "http":
+            if self.config.mode != "http":
                 raise
             log.warning("Chroma call failed (%s); reconnecting once", exc)
             self.reset_connection()
@@ -157,7 +132,7 @@ class ChromaClauseStore:
             except Exception as exc2:
                 self.reset_connection()
                 raise StoreError(
-                    f"Chroma server {self.settings.chroma_host}:{self.settings.chroma_port} did not answer ({exc2}); "
+                    f"Chroma server {self.config.host}:{self.config.port} did not answer ({exc2}); "
                     "check that it is running; the next call reconnects"
                 ) from exc2
 
@@ -278,8 +253,8 @@ class ChromaClauseStore:
             got = self._call(chunks.get, include=["metadatas"], limit=1000, offset=offset)
             yield from (dict(m) for m in got["metadatas"] or [])
 
-    def all_chunks(self, where: dict[str, Any] | None = None, active: dict[str, str] | None = None) -> list[StoredChunk]:
-        """Every committed chunk (optionally filtered): the lexical index is built from this.
+    def all_chunks(self, active: dict[str, str] | None = None) -> list[StoredChunk]:
+        """Every committed chunk: the lexical index is built from this.
 
         ``active`` (doc id -> committed hash, default: read now) names the versions to read. Only chunks of those
         hashes are fetched, so pages stay stable while an ingest adds or removes chunks of other versions.
@@ -288,7 +263,7 @@ class ChromaClauseStore:
         active = active if active is not None else {r.doc_id: r.doc_hash for r in self.documents().values()}
         if not active:
             return []
-        where = _and(where, {"doc_hash": {"$in": sorted(set(active.values()))}})
+        where = {"doc_hash": {"$in": sorted(set(active.values()))}}
         out: list[StoredChunk] = []
         offset = 0
         while True:
@@ -300,16 +275,19 @@ class ChromaClauseStore:
                 return out
             offset += 1000
 
-    def query(self, vector: Sequence[float], k: int, where: dict[str, Any] | None = None, active: dict[str, str] | None = None) -> list[StoredChunk]:
-        """The ``k`` nearest committed chunks to ``vector`` (cosine), best first.
+    def query(
+        self, vector: Sequence[float], k: int, doc_ids: Collection[str] | None = None, active: dict[str, str] | None = None,
+    ) -> list[StoredChunk]:
+        """The ``k`` nearest committed chunks to ``vector`` (cosine), best first; of the plans ``doc_ids`` when given.
 
         Only chunks of the committed versions (``active``, default: read now) are searched, so the chunks an
         ingest is writing neither show up nor crowd the results out.
         """
         chunks, _ = self._open()
         active = active if active is not None else {r.doc_id: r.doc_hash for r in self.documents().values()}
-        if not active:
+        if not active or (doc_ids is not None and not doc_ids):
             return []
+        where = {"doc_id": {"$in": sorted(doc_ids)}} if doc_ids is not None else None
         # No count() first and no filter on committed hashes (a round trip, and at 100k clauses a ~280 ms
         # filter): fetch a little extra and drop chunks of uncommitted versions below. Only while an ingest is
         # writing can those crowd the results out; then ask again with the filter.

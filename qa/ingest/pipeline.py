@@ -15,16 +15,16 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from qa.chunking import Chunk, chunk_document, embedding_key
-from qa.documents import CATALOG_NAME, Document, DocumentError, build_document, load_catalog
 from qa.embeddings import ClauseEmbeddings
-from qa.readers import SUFFIXES
+from qa.ingest.chunking import Chunk, chunk_document, embedding_key
+from qa.ingest.documents import CATALOG_NAME, Document, DocumentError, build_document, load_catalog
+from qa.ingest.readers import SUFFIXES
 from qa.settings import Settings
-from vectorstore import ChromaClauseStore, StoreError
+from qa.store import ClauseStore, StoreError
 
 log = logging.getLogger(__name__)
 
-# What ingest reads (see qa.readers): .txt/.text, .md/.markdown, .pdf, .docx, .html/.htm.
+# What ingest reads (see qa.ingest.readers): .txt/.text, .md/.markdown, .pdf, .docx, .html/.htm.
 PLAN_SUFFIXES = frozenset(SUFFIXES)
 
 
@@ -104,7 +104,7 @@ def discover(paths: Iterable[Path], suffixes: frozenset[str] = PLAN_SUFFIXES) ->
 class Ingestor:
     """Writes plans into a clause store with one embedder."""
 
-    def __init__(self, settings: Settings, store: ChromaClauseStore, embeddings: ClauseEmbeddings) -> None:
+    def __init__(self, settings: Settings, store: ClauseStore, embeddings: ClauseEmbeddings) -> None:
         self.settings = settings
         self.store = store
         self.embeddings = embeddings

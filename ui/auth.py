@@ -2,7 +2,7 @@
 
 Pure helpers (no gradio). Passwords are stored as ``pbkdf2_sha256$<iterations>$<salt hex>$<hash hex>``
 (PBKDF2-HMAC-SHA256 from :mod:`hashlib`); a bare sha256 hex digest is accepted too, for quick set-ups.
-Make a hash with ``python -m qa.auth hash`` (asks for the password twice, or reads one line from stdin).
+Make a hash with ``python -m ui.auth hash`` (asks for the password twice, or reads one line from stdin).
 """
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ def _check_hash(name: str, stored: str, where: str) -> str:
         raise AuthError(f"{where}: user name {name!r} must be 1-64 characters without spaces, ':' or ','")
     if not (stored.startswith(ALGORITHM + "$") and stored.count("$") == 3) and not _SHA256_HEX.fullmatch(stored):
         raise AuthError(
-            f"{where}: user {name!r} has no valid hash; store `python -m qa.auth hash` output "
+            f"{where}: user {name!r} has no valid hash; store `python -m ui.auth hash` output "
             f"({ALGORITHM}$…) or a sha256 hex digest, never the password itself"
         )
     return stored
@@ -136,7 +136,7 @@ def startup_check(settings: Settings, users: Mapping[str, str]) -> list[str]:
     if not is_local(settings.app_host):
         raise AuthError(
             f"staff mode on {settings.app_host} without users would expose the knowledge base to the network; "
-            "add logins (PLANQA_USERS or PLANQA_USERS_FILE, hashes from `python -m qa.auth hash`), "
+            "add logins (PLANQA_USERS or PLANQA_USERS_FILE, hashes from `python -m ui.auth hash`), "
             "serve on 127.0.0.1, or start the citizens' demo with --public"
         )
     return [
@@ -178,7 +178,7 @@ class RateLimiter:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m qa.auth", description="Staff login helpers for the PlanQA app.")
+    parser = argparse.ArgumentParser(prog="python -m ui.auth", description="Staff login helpers for the PlanQA app.")
     sub = parser.add_subparsers(dest="command", required=True)
     make = sub.add_parser("hash", help="print a PBKDF2 hash of a password for PLANQA_USERS or the users file")
     make.add_argument("--user", help="print `user:hash`, ready for PLANQA_USERS")

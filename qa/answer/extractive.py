@@ -18,11 +18,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from qa.answers import REFUSAL_PREFIX, Answer, Citation
-from qa.lexical import Tokenizer, colloquial_in, colloquial_terms
+from qa.answer.answers import REFUSAL_PREFIX, Answer, Citation
 from qa.normalize import search_form
-from qa.retrieval import Retrieved, SearchResult
-from qa.scope import named_years
+from qa.search.hybrid import Retrieved, SearchResult
+from qa.search.lexical import Tokenizer, colloquial_in, colloquial_terms
+from qa.search.scope import named_years
 
 _KINDS: list[tuple[str, re.Pattern[str]]] = [
     ("which_plans", re.compile(r"哪些(规划|文件|地方|城市|地区|计划|要点)")),

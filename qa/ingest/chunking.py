@@ -10,9 +10,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from qa.documents import Document
+from qa.ingest.documents import Document
+from qa.ingest.parsing import Clause
 from qa.normalize import search_form
-from qa.parsing import Clause
 
 CONTEXT_SEPARATOR = " › "
 _SENTENCE_END = re.compile(r"(?<=[。！？；!?;])")

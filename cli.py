@@ -102,17 +102,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
-    from qa.ingestion import Ingestor, discover
+    from qa.ingest.pipeline import Ingestor, discover
 
     paths = args.paths or [settings.plans_dir]
     if args.show:
         return _show(paths, settings)
 
+    from backends import open_store
     from qa.embeddings import make_embeddings
-    from vectorstore import ChromaClauseStore
 
     embeddings = make_embeddings(settings)
-    store = ChromaClauseStore(settings, embeddings.model_id)
+    store = open_store(settings, embeddings.model_id)
     ingestor = Ingestor(settings, store, embeddings)
     bar = _progress_bar(len(discover(paths)[0]))
     report = ingestor.run(paths, prune=args.prune, progress=lambda name, n, total: bar(name))
@@ -124,8 +124,8 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _show(paths: list[Path], settings: Settings) -> int:
-    from qa.documents import DocumentError
-    from qa.ingestion import Ingestor, discover
+    from qa.ingest.documents import DocumentError
+    from qa.ingest.pipeline import Ingestor, discover
 
     files, problems = discover(paths)
     reader = Ingestor(settings, store=None, embeddings=None)  # type: ignore[arg-type]  # read() needs neither
@@ -174,15 +174,15 @@ def _progress_bar(total: int) -> Any:
 
 
 def _filters_from(args: argparse.Namespace) -> Any:
-    from qa.retrieval import Filters
+    from qa.search.hybrid import Filters
 
     return Filters.of(args.plan, args.region, args.year) or None
 
 
 def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
-    from qa.service import Assistant
+    from backends import build_assistant
 
-    assistant = Assistant.from_settings(settings, mode=args.mode)
+    assistant = build_assistant(settings, mode=args.mode)
     result = assistant.search(args.question, k=args.k, filters=_filters_from(args))
     if args.json:
         payload = {
@@ -208,12 +208,12 @@ def _filters_json(filters: Any) -> dict:
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
-    from qa.service import Assistant
+    from backends import build_assistant
 
     if not args.question and not args.batch:
         print("planqa ask: give a question, or --batch FILE.jsonl", file=sys.stderr)
         return 2
-    assistant = Assistant.from_settings(settings)
+    assistant = build_assistant(settings)
     filters = _filters_from(args)
     if args.batch:
         return _batch(assistant, args.batch, filters)

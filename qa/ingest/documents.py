@@ -1,6 +1,6 @@
 """Documents: a file's bytes -> a parsed plan with its catalog metadata, and what is inferred when the catalog is silent.
 
-Reading each file format is :mod:`qa.readers`' job; everything here except :func:`load_catalog` is pure.
+Reading each file format is :mod:`qa.ingest.readers`' job; everything here except :func:`load_catalog` is pure.
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from qa.ingest.parsing import PARSER_VERSION, Clause, ParsedPlan, parse_plan
+from qa.ingest.readers import PLAIN_TEXT_SUFFIXES, READER_VERSION, DocumentError, decode_text, page_of, read_document
 from qa.normalize import to_simplified
-from qa.parsing import PARSER_VERSION, Clause, ParsedPlan, parse_plan
-from qa.readers import PLAIN_TEXT_SUFFIXES, READER_VERSION, DocumentError, decode_text, page_of, read_document
 
 __all__ = ["CATALOG_NAME", "Document", "DocumentError", "DocumentInfo", "build_document", "decode_text", "infer_info", "load_catalog"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from qa.scope import named_years
+from qa.search.scope import named_years
 
 _ELLIPTIC = re.compile(r"^(那|那么|还有|另外|再问|又)?.{0,8}(呢|吗)?[?？]?$")
 # Longest first: 它们 must not leave a stray 们 behind 它.

@@ -1,6 +1,6 @@
 """Readers: one function per file format, bytes -> :class:`ReadText` (plain text with ``\\n`` line ends).
 
-Every format feeds the same cleaner and clause parser (:mod:`qa.parsing`), so a reader only has to give the
+Every format feeds the same cleaner and clause parser (:mod:`qa.ingest.parsing`), so a reader only has to give the
 plan's text in reading order, one paragraph or list item per line, with Word's automatic numbers written out.
 The text a reader returns is the *source* that clause spans index; for a PDF it comes with a page map (the
 offset where each page starts), so a clause's span tells its pages.
@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import PurePath
 
-from qa.parsing import starts_clause
+from qa.ingest.parsing import starts_clause
 
 # Word's list numbering and HTML tables are written out with these, which the parser reads like typed text.
 TABLE_CELL_SEPARATOR = " | "

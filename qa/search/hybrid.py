@@ -21,10 +21,10 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from qa.embeddings import ClauseEmbeddings
-from qa.lexical import BM25Index, Tokenizer, expand_query
 from qa.normalize import search_form, to_simplified
-from qa.scope import PlanInfo, Scope, infer_scope, named_years, place_core
-from vectorstore import ChromaClauseStore, StoredChunk
+from qa.search.lexical import BM25Index, Tokenizer, expand_query
+from qa.search.scope import PlanInfo, Scope, infer_scope, named_years, place_core
+from qa.store import ClauseStore, StoredChunk
 
 RRF_K = 60
 
@@ -103,7 +103,7 @@ class SearchResult:
 class HybridSearcher:
     """Dense + lexical retrieval over one clause store. Thread-safe; the lexical index follows the store."""
 
-    def __init__(self, store: ChromaClauseStore, embeddings: ClauseEmbeddings, mode: str = "hybrid") -> None:
+    def __init__(self, store: ClauseStore, embeddings: ClauseEmbeddings, mode: str = "hybrid") -> None:
         if mode not in {"hybrid", "dense", "lexical"}:
             raise ValueError(f"retrieval mode {mode!r}: use hybrid, dense or lexical")
         self.store = store
@@ -250,8 +250,7 @@ class HybridSearcher:
         if self.mode in {"hybrid", "dense"}:
             t = time.perf_counter()
             vector = self.embeddings.embed_query(text)
-            where = {"doc_id": {"$in": sorted(allowed)}} if allowed is not None else None
-            dense = self.store.query(vector, depth, where=where, active=snapshot.active)
+            dense = self.store.query(vector, depth, doc_ids=allowed, active=snapshot.active)
             timings["dense_ms"] = _ms(t)
         if self.mode in {"hybrid", "lexical"} and snapshot.index is not None:
             t = time.perf_counter()

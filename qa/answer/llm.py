@@ -19,8 +19,8 @@ from typing import Any
 
 from langchain_core.prompts import ChatPromptTemplate
 
-from qa.answers import REFUSAL_PREFIX, Answer, Citation, check_grounding
-from qa.retrieval import Retrieved, SearchResult
+from qa.answer.answers import REFUSAL_PREFIX, Answer, Citation, check_grounding
+from qa.search.hybrid import Retrieved, SearchResult
 from qa.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -113,7 +113,7 @@ class LLMAnswerer:
                 if self._chain is None:
                     from langchain_openai import ChatOpenAI
 
-                    from qa.tokens import install_bpe_files
+                    from qa.answer.tokens import install_bpe_files
 
                     install_bpe_files(self.settings.tiktoken_cache_dir)
                     s = self.settings
@@ -170,7 +170,7 @@ class LLMAnswerer:
                 yield fallback.text
                 return fallback
             chain = self._get_chain()
-            from qa.tokens import count_tokens
+            from qa.answer.tokens import count_tokens
 
             clauses = select_clauses(result.hits, self.settings.llm_context_tokens, count_tokens)
             pieces: list[str] = []
