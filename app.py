@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from qa.answer.answers import Answer, Citation
 from qa.settings import Settings
+from qa.text import CITATION_MARKER, split_after_ends
 from ui.auth import RateLimiter
 
 if TYPE_CHECKING:
@@ -67,8 +68,6 @@ def _marker_id(turn: int, marker: int) -> str:
 
 # ------------------------------------------------------------------------------------------ answers
 
-_MARKER = re.compile(r"\[(\d{1,2})\]")
-_QUOTE_SPLIT = re.compile(r"(?<=[。！？；!?;])")
 
 
 def highlight_html(text: str, quote: str) -> str:
@@ -76,7 +75,7 @@ def highlight_html(text: str, quote: str) -> str:
     spans: list[tuple[int, int]] = []
     quote = (quote or "").strip()
     if quote:
-        pieces = [quote] if quote in text else [p.strip() for p in _QUOTE_SPLIT.split(quote) if len(p.strip()) >= 4]
+        pieces = [quote] if quote in text else [p.strip() for p in split_after_ends(quote) if len(p.strip()) >= 4]
         for piece in pieces:
             at = text.find(piece)
             if at >= 0:
@@ -117,7 +116,7 @@ def render_answer_text_html(answer: Answer, turn: int) -> str:
     valid = {c.marker for c in answer.citations}
     out: list[str] = []
     pos = 0
-    for match in _MARKER.finditer(answer.text):
+    for match in CITATION_MARKER.finditer(answer.text):
         out.append(esc(answer.text[pos : match.start()]))
         n = int(match.group(1))
         if n in valid:

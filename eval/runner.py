@@ -37,6 +37,7 @@ from eval.metrics import (
     threshold_failures,
 )
 from qa.settings import Settings
+from qa.text import clip
 
 log = logging.getLogger("planqa.eval")
 
@@ -212,8 +213,8 @@ def describe_calibration(settings: Settings, path: Path | None) -> str:
 
 
 def _clip(text: str, limit: int = 160) -> str:
-    text = " ".join(str(text).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """One line of report text: white space folded, then clipped."""
+    return clip(" ".join(str(text).split()), limit)
 
 
 def _hit_view(doc_id: str, title: str, path: str, path_label: str, text: str, forms: list[str]) -> dict[str, Any]:

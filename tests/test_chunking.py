@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from qa.ingest.chunking import CONTEXT_SEPARATOR, Chunk, chunk_document, context_line, pack, split_sentences
+from qa.ingest.chunking import CONTEXT_SEPARATOR, Chunk, chunk_document, context_line, pack
 from qa.ingest.documents import Document, build_document, load_catalog
 from qa.normalize import search_form
+from qa.text import split_keeping_ends
 
 PLANS = Path(__file__).resolve().parent.parent / "data" / "plans"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -57,9 +58,9 @@ def parts_of(chunks: list[Chunk], path: str) -> list[Chunk]:
         ("", []),
     ],
 )
-def test_split_sentences(text: str, sentences: list[str]) -> None:
-    assert split_sentences(text) == sentences
-    assert "".join(split_sentences(text)) == text
+def test_split_keeping_ends(text: str, sentences: list[str]) -> None:
+    assert split_keeping_ends(text) == sentences
+    assert "".join(split_keeping_ends(text)) == text
 
 
 @pytest.mark.parametrize(
@@ -155,7 +156,7 @@ def test_tiny_budget_keeps_provenance(name: str, max_tokens: int) -> None:
 def test_split_parts_end_at_sentence_ends_when_sentences_fit(name: str) -> None:
     """With a budget larger than every sentence, no part is cut mid-sentence."""
     d = doc(name)
-    longest = max(len(search_form(s)) for c in d.clauses for s in split_sentences(c.text))
+    longest = max(len(search_form(s)) for c in d.clauses for s in split_keeping_ends(c.text))
     chunks = chunk_document(d, longest + 60, len)
     for clause_order in {c.metadata["order"] for c in chunks if c.parts > 1}:
         parts = [c for c in chunks if c.metadata["order"] == clause_order]

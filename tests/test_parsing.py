@@ -13,13 +13,13 @@ import pytest
 from qa.ingest.parsing import (
     PREAMBLE_PATH,
     ParsedPlan,
-    chinese_number,
     join_wrapped,
     parse_plan,
     read_marker,
     source_lines,
 )
 from qa.normalize import compact, search_form
+from qa.text import chinese_number
 
 PLANS = Path(__file__).resolve().parent.parent / "data" / "plans"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

@@ -8,6 +8,7 @@ from typing import Any
 
 from qa.normalize import search_form
 from qa.search.hybrid import Retrieved
+from qa.text import CITATION_MARKER, sentences
 
 REFUSAL_PREFIX = "所检索的规划文件中没有找到"
 
@@ -94,10 +95,8 @@ class Answer:
 
 # ------------------------------------------------------------------------------------------ grounding
 
-_MARKER = re.compile(r"\[(\d{1,2})\]")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _QUOTED = re.compile(r"[“\"「『]([^”\"」』]{2,60})[”\"」』]")
-_SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]?")
 
 
 @dataclass
@@ -121,16 +120,16 @@ def check_grounding(text: str, sources: dict[int, str], context: str = "") -> Gr
     kept: list[str] = []
     markers: list[int] = []
     dropped: list[str] = []
-    for sentence in _SENTENCE.findall(text):
+    for sentence in sentences(text):
         if not sentence.strip():
             continue
-        cited = [int(m) for m in _MARKER.findall(sentence)]
+        cited = [int(m) for m in CITATION_MARKER.findall(sentence)]
         bad = [n for n in cited if n not in norm_sources]
         if bad:
             dropped.append(f"{sentence.strip()} (cites [{']['.join(map(str, bad))}], which is not a retrieved clause)")
             continue
         support = "".join(norm_sources[n] for n in cited) if cited else all_sources
-        body = search_form(_MARKER.sub("", sentence))
+        body = search_form(CITATION_MARKER.sub("", sentence))
         missing = [x for x in _NUMBER.findall(body) if x not in support and x not in norm_context]
         missing += [q for q in _QUOTED.findall(sentence) if search_form(q) not in support]
         if missing:

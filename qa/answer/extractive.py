@@ -23,6 +23,8 @@ from qa.normalize import search_form
 from qa.search.hybrid import Retrieved, SearchResult
 from qa.search.lexical import Tokenizer, colloquial_in, colloquial_terms
 from qa.search.scope import named_years
+from qa.text import clip
+from qa.text import sentences as text_sentences
 
 _KINDS: list[tuple[str, re.Pattern[str]]] = [
     ("which_plans", re.compile(r"哪些(规划|文件|地方|城市|地区|计划|要点)")),
@@ -43,7 +45,6 @@ _INSISTED: list[tuple[re.Pattern[str], str, str]] = [
     (re.compile(r"(怎样|怎么|如何|去哪里?|在哪里?)(申领|申请|办理|领取|报名|报销)|需要(什么|哪些)材料|(办理|申请)(流程|手续)"), r"申领|申请|办理|领取|报名|流程|手续|材料", "办理方法"),
 ]
 _FIGURE_ASKED = re.compile(r"多少|比例|目标|几[个家所张项成人名]|百分|占比|提高到|降到|达到")
-_SENTENCE = re.compile(r"[^。；;！？!?\n]+[。；;！？!?]?")
 _SEGMENT = re.compile(r"[^,，:：]+[,，:：]?")
 # Interrogative phrases and filler of spoken questions: never topic words.
 _ASKING = re.compile(
@@ -421,7 +422,7 @@ class ExtractiveAnswerer:
         a figure is looked for in the asked ``units`` and ``years`` first."""
         terms = [t if isinstance(t, Term) else Term(t, (t,)) for t in terms]
         body = _OFFICE_NOTE.sub("", _NUMBER_HEAD.sub("", text))
-        sentences = [s.strip() for s in _SENTENCE.findall(body) if s.strip()]
+        sentences = [s.strip() for s in text_sentences(body, semicolons=True) if s.strip()]
         if not sentences:
             return text.strip()
         if kind == "list":
@@ -442,7 +443,7 @@ class ExtractiveAnswerer:
                 if at > 0 and not self._has_subject(terms, quote):
                     quote = segments[at - 1] + quote
                 return quote.rstrip(",，:：")
-        return _clip(best, 160)
+        return clip(best, 160)
 
     def _sentence_score(
         self, terms: Sequence[Term], sentence: str, kind: str, years: Sequence[int], plan_years: Sequence[int], units: Sequence[str] = (),
@@ -485,11 +486,11 @@ class ExtractiveAnswerer:
         elif near is not None:
             text = (
                 f"{REFUSAL_PREFIX}能回答这个问题的条款。最接近的是《{near.hit.title}》{near.hit.path_label}："
-                f"“{_clip(near.quote, 60)}”，但{near.gap}。"
+                f"“{clip(near.quote, 60)}”，但{near.gap}。"
             )
         else:
             text = f"{REFUSAL_PREFIX}能回答这个问题的条款。"
-        related = [Citation.from_hit(i, h, _clip(h.text, 80)) for i, h in enumerate(result.hits[: self.policy.related_shown], start=1)]
+        related = [Citation.from_hit(i, h, clip(h.text, 80)) for i, h in enumerate(result.hits[: self.policy.related_shown], start=1)]
         if related:
             text += "以下条款可能相关：" + "；".join(c.label for c in related) + "。"
         return Answer(question, text, [], refused=True, retrieved=result.hits, related=related, confidence=ev.confidence)
@@ -515,7 +516,7 @@ def summary_of(sentences: Sequence[str], limit: int = SUMMARY_CHARS) -> str:
             head += more
         heads.append(head.rstrip(",，:：。；;").strip())
     text = "；".join(h for h in heads if h)
-    return _clip(text, limit)
+    return clip(text, limit)
 
 
 def year_context(quote: str, text: str) -> str:
@@ -545,6 +546,3 @@ def _partial(word: str, text: str) -> bool:
     half = len(word) // 2
     return word[:half] in text and word[half:] in text
 
-
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"

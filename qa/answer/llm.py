@@ -22,6 +22,7 @@ from langchain_core.prompts import ChatPromptTemplate
 from qa.answer.answers import REFUSAL_PREFIX, Answer, Citation, check_grounding
 from qa.search.hybrid import Retrieved, SearchResult
 from qa.settings import Settings
+from qa.text import CITATION_MARKER, clip, sentences
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +44,6 @@ REWRITE_HUMAN_PROMPT = "<history>\n{history}\n</history>\n<question>{question}</
 MAX_REWRITE_CHARS = 200  # a standalone question is a sentence; anything longer is the model answering instead
 RELATED_SHOWN = 3  # nearest clauses listed as 可能相关 with a refusal, when the fallback lists none
 
-_MARKER = re.compile(r"\[(\d{1,2})\]")
-_SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]?")  # the sentence split check_grounding uses
 _THINK = re.compile(r"<think>.*?</think>", re.DOTALL)  # reasoning models served without a reasoning parser
 
 
@@ -206,13 +205,13 @@ class LLMAnswerer:
             raise LLMFailure("空回复", "empty reply")
         common = {"retrieved": result.hits, "answerer": self.name, "confidence": fallback.confidence}
         if text.startswith(REFUSAL_PREFIX):
-            related = fallback.related or [Citation.from_hit(i, h, _clip(h.text, 80)) for i, h in enumerate(result.hits[:RELATED_SHOWN], start=1)]
-            refusal = _SENTENCE.match(text)
-            body = refusal.group(0).strip() if refusal else REFUSAL_PREFIX
+            related = fallback.related or [Citation.from_hit(i, h, clip(h.text, 80)) for i, h in enumerate(result.hits[:RELATED_SHOWN], start=1)]
+            refusal = sentences(text)[:1]
+            body = refusal[0].strip() if refusal else REFUSAL_PREFIX
             if related:
                 body += "以下条款可能相关：" + "；".join(c.label for c in related) + "。"
             return Answer(question, body, [], refused=True, related=related, **common)
-        if not _MARKER.search(text):
+        if not CITATION_MARKER.search(text):
             raise LLMFailure("回答没有 [n] 引用标记", "no [n] citation markers", endpoint=False)
         given = {n: hit for n, hit, _ in clauses}
         sources = {n: f"{hit.title} {hit.path_label} {hit.text}" for n, hit in given.items()}
@@ -226,11 +225,8 @@ class LLMAnswerer:
 def _quote(text: str, marker: int) -> str:
     """The sentence(s) of the answer that cite ``[marker]``, markers removed."""
     tag = f"[{marker}]"
-    return "".join(_MARKER.sub("", s).strip() for s in _SENTENCE.findall(text) if tag in s)
+    return "".join(CITATION_MARKER.sub("", s).strip() for s in sentences(text) if tag in s)
 
-
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _endpoint_failure(exc: BaseException, timeout: float) -> LLMFailure:

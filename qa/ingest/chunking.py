@@ -6,16 +6,15 @@ Pure: the token counter is passed in (the embedder's own tokenizer in production
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from qa.ingest.documents import Document
 from qa.ingest.parsing import Clause
 from qa.normalize import search_form
+from qa.text import split_keeping_ends
 
 CONTEXT_SEPARATOR = " › "
-_SENTENCE_END = re.compile(r"(?<=[。！？；!?;])")
 
 
 @dataclass(frozen=True)
@@ -39,20 +38,6 @@ class Chunk:
     @property
     def clause_hash(self) -> str:
         return str(self.metadata["clause_hash"])
-
-
-def split_sentences(text: str) -> list[str]:
-    """Split at Chinese/ASCII sentence ends and line breaks, keeping the punctuation and the line breaks.
-
-    The pieces join back to ``text``, so the parts of a split clause together are the clause as written.
-    """
-    sentences: list[str] = []
-    for piece in (p for line in text.splitlines(keepends=True) for p in _SENTENCE_END.split(line)):
-        if sentences and not piece.strip():
-            sentences[-1] += piece  # a line break stays with the sentence it ends
-        elif piece:
-            sentences.append(piece)
-    return sentences
 
 
 def pack(sentences: list[str], budget: int, count: Callable[[str], int]) -> list[str]:
@@ -102,7 +87,7 @@ def chunk_document(doc: Document, max_tokens: int, count_tokens: Callable[[str],
         context = search_form(context_line(doc, clause)) + CONTEXT_SEPARATOR
         budget = max(32, max_tokens - count_tokens(context))
         texts = [clause.text] if count_tokens(search_form(clause.text)) <= budget else pack(
-            split_sentences(clause.text), budget, lambda s: count_tokens(search_form(s))
+            split_keeping_ends(clause.text), budget, lambda s: count_tokens(search_form(s))
         )
         offset = clause.start
         for part, text in enumerate(texts, start=1):

@@ -15,6 +15,7 @@ from pathlib import Path
 from qa.ingest.parsing import PARSER_VERSION, Clause, ParsedPlan, parse_plan
 from qa.ingest.readers import PLAIN_TEXT_SUFFIXES, READER_VERSION, DocumentError, decode_text, page_of, read_document
 from qa.normalize import to_simplified
+from qa.text import ADMIN_SUFFIXES, suffix_pattern
 
 __all__ = ["CATALOG_NAME", "Document", "DocumentError", "DocumentInfo", "build_document", "decode_text", "infer_info", "load_catalog"]
 
@@ -74,7 +75,8 @@ def load_catalog(folder: Path) -> dict[str, dict]:
         raise DocumentError(f"{path}: invalid TOML ({exc}); fix the catalog or remove it") from exc
 
 
-_REGION = re.compile(r"^(.{2,10}?(?:省|自治区|市|自治州|州|区|县|旗))")
+# A region as an issuer names it; here a bare 州 ends one too (an issuer says 赣州 for 赣州市).
+_REGION = re.compile(r"^(.{2,10}?" + suffix_pattern((*ADMIN_SUFFIXES, "州")) + ")")
 # The plan's year, or its first year for a range: "2023年", "(2019—2022年)" -> 2019.
 _YEAR = re.compile(r"(20\d{2}|19\d{2})\s*(?:[—–\-~～至到]\s*(?:20|19)\d{2}\s*)?年")
 

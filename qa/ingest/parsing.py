@@ -20,6 +20,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 
 from qa.normalize import LOST_CHARACTERS, compact, repair_line, search_form
+from qa.text import CIRCLED, CN_NUMERAL_CHARS, LINE_ENDS, PAGE_NUMBER_LINE, chinese_number
 
 PARSER_VERSION = "3"  # bump when cleaning or parsing changes clause text: stored plans re-ingest
 PREAMBLE_PATH = "前言"
@@ -42,7 +43,6 @@ _CHROME = re.compile(
     r"相关文档|最新文档|相关链接|上一篇|下一篇|责任编辑|【字体|附件下载)"
 )
 _CHROME_ANYWHERE = re.compile(r"浏览次数|瀏覽次數|扫一扫在手机|打印本页")
-_PAGE_NUMBER = re.compile(r"^(?:[—–\-－~]\s*\d{1,4}\s*[—–\-－~]|第\s*\d{1,4}\s*页(?:\s*[,，/]?\s*共\s*\d{1,4}\s*页)?|\d{1,4}\s*/\s*\d{1,4}|\d{1,4})$")
 # Keys of the information-disclosure table at the top of government pages (003).
 _METADATA_KEYS = ("索引号", "发布机构", "公开方式", "组配分类", "成文日期", "废止日期", "有效性", "发文字号", "主题分类", "发布日期", "文号")
 _PUBLISHED = re.compile(r"(?:发布时间|发布日期|發佈時間)\s*[:：]\s*(\d{4})[-年/.](\d{1,2})[-月/.](\d{1,2})")
@@ -84,7 +84,7 @@ def source_lines(text: str) -> SourceLines:
             if m := _PUBLISHED.search(text):
                 out.metadata.setdefault("发布日期", f"{m[1]}-{int(m[2]):02d}-{int(m[3]):02d}")
             continue
-        if _PAGE_NUMBER.match(text):
+        if PAGE_NUMBER_LINE.match(text):
             continue
         # A short line that recurs (the title repeated by a PDF's running header, 002) is kept once.
         key = compact(text)
@@ -113,21 +113,20 @@ def _metadata_pairs(text: str) -> dict[str, str]:
 
 # ------------------------------------------------------------------------------------------- markers
 
-_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-_CN_NUM = "零〇一二两三四五六七八九十百"
-_CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
+
+
 
 # style -> pattern; group "n" is the number, the match ends where the clause's own words begin.
 _MARKERS: dict[str, re.Pattern[str]] = {
-    "chapter": re.compile(rf"^第(?P<n>[{_CN_NUM}\d]{{1,4}})章(?:[\s\u3000]+|(?=\S))"),
-    "section": re.compile(rf"^第(?P<n>[{_CN_NUM}\d]{{1,4}})节(?:[\s\u3000]+|(?=\S))"),
-    "article": re.compile(rf"^第(?P<n>[{_CN_NUM}\d]{{1,5}})条(?:[\s\u3000]+|(?=\S))"),
-    "cn_dun": re.compile(rf"^(?P<n>[{_CN_NUM}]{{1,4}})[、，,]\s*"),
-    "cn_paren": re.compile(rf"^[(（]\s*(?P<n>[{_CN_NUM}]{{1,4}})\s*[)）]\s*"),
+    "chapter": re.compile(rf"^第(?P<n>[{CN_NUMERAL_CHARS}\d]{{1,4}})章(?:[\s\u3000]+|(?=\S))"),
+    "section": re.compile(rf"^第(?P<n>[{CN_NUMERAL_CHARS}\d]{{1,4}})节(?:[\s\u3000]+|(?=\S))"),
+    "article": re.compile(rf"^第(?P<n>[{CN_NUMERAL_CHARS}\d]{{1,5}})条(?:[\s\u3000]+|(?=\S))"),
+    "cn_dun": re.compile(rf"^(?P<n>[{CN_NUMERAL_CHARS}]{{1,4}})[、，,]\s*"),
+    "cn_paren": re.compile(rf"^[(（]\s*(?P<n>[{CN_NUMERAL_CHARS}]{{1,4}})\s*[)）]\s*"),
     # "2.5人" is a number, not item 2; but "2.2023年底前…" is item 2 about a year.
     "num_dot": re.compile(r"^(?P<n>\d{1,3})\s*[.．、](?:(?=(?:19|20)\d{2}\s*年)|(?![\d.．]))\s*"),
     "num_paren": re.compile(r"^[(（]\s*(?P<n>\d{1,3})\s*[)）]\s*"),
-    "circled": re.compile(rf"^(?P<n>[{_CIRCLED}])\s*"),
+    "circled": re.compile(rf"^(?P<n>[{CIRCLED}])\s*"),
     "dash": re.compile(r"^(?:——|——|--|－－|─{2})\s*(?=\S)"),
 }
 _MARKER_START = re.compile("|".join(p.pattern for p in _MARKERS.values() if p.pattern).replace("(?P<n>", "(?:"))
@@ -138,25 +137,6 @@ _DASHLESS_HEADING = re.compile(r"^[^\s。,，、:：;；“”()（）]{2,14}(?:
 def starts_clause(text: str) -> bool:
     """Whether ``text`` opens with a numbering marker of any style (no sequence check)."""
     return bool(_MARKER_START.match(text))
-
-
-def chinese_number(token: str) -> int:
-    """``"二十一"`` -> 21, ``"12"`` -> 12, ``"③"`` -> 3."""
-    if token.isdigit() and token.isascii():
-        return int(token)
-    if len(token) == 1 and token in _CIRCLED:
-        return _CIRCLED.index(token) + 1
-    total, current = 0, 0
-    for ch in token:
-        if ch in _CN_DIGITS:
-            current = _CN_DIGITS[ch]
-        elif ch == "十":
-            total += (current or 1) * 10
-            current = 0
-        elif ch == "百":
-            total += (current or 1) * 100
-            current = 0
-    return total + current
 
 
 @dataclass(frozen=True)
@@ -196,7 +176,6 @@ class Paragraph:
     end: int
 
 
-_ENDS_SENTENCE = tuple("。！？；：!?;:…")
 _MID_SENTENCE_PUNCT = re.compile(r"[。，,、；;]")
 
 
@@ -223,7 +202,7 @@ def _continues(previous: str, line: str) -> bool:
 def _ends_mid_sentence(previous: str) -> bool:
     marker = _MARKER_START.match(previous)
     prose = previous[marker.end() :] if marker else previous  # "一、目标任务": the 、 is the marker's
-    return not previous.endswith(_ENDS_SENTENCE) and bool(_MID_SENTENCE_PUNCT.search(prose))
+    return not previous.endswith(LINE_ENDS) and bool(_MID_SENTENCE_PUNCT.search(prose))
 
 
 # ------------------------------------------------------------------------------------------- clauses

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import PurePath
 
 from qa.ingest.parsing import starts_clause
+from qa.text import LINE_ENDS, PAGE_NUMBER_LINE, chinese_numeral
 
 # Word's list numbering and HTML tables are written out with these, which the parser reads like typed text.
 TABLE_CELL_SEPARATOR = " | "
@@ -173,8 +174,6 @@ def read_markdown(name: str, data: bytes) -> ReadText:
 # ---------------------------------------------------------------------------------------------- PDF
 
 # A line that is only a page number: "— 3 —", "-3-", "第3页", "第3页 共12页", "3/12", "3".
-_PAGE_NUMBER = re.compile(r"^(?:[—–\-－~]\s*\d{1,4}\s*[—–\-－~]|第\s*\d{1,4}\s*页(?:\s*[,，/]?\s*共\s*\d{1,4}\s*页)?|\d{1,4}\s*/\s*\d{1,4}|\d{1,4})$")
-_SENTENCE_END = tuple("。！？；：!?;:…")
 _EDGE_LINES = 2  # running headers/footers are looked for in this many lines at the top and bottom of a page
 
 
@@ -230,7 +229,7 @@ def join_pdf_pages(pages: list[str]) -> tuple[str, tuple[int, ...]]:
         for i, line in enumerate(lines):
             key = _edge_key(line)
             at_top, at_bottom = i < _EDGE_LINES, i >= len(lines) - _EDGE_LINES
-            if _PAGE_NUMBER.match(line) and (at_top or at_bottom):
+            if PAGE_NUMBER_LINE.match(line) and (at_top or at_bottom):
                 continue
             if (at_top and number > 1 and key in headers) or (at_bottom and key in footers):
                 continue
@@ -278,7 +277,7 @@ def _running_lines(page_lines: list[list[str]]) -> tuple[set[str], set[str]]:
 
 def _wrapped(previous: str, line: str, width: int) -> bool:
     """``previous`` was broken at the margin: it is (nearly) as long as the longest line and ends mid-sentence."""
-    return width >= 10 and len(previous) >= 0.85 * width and not previous.endswith(_SENTENCE_END) and not starts_clause(line)
+    return width >= 10 and len(previous) >= 0.85 * width and not previous.endswith(LINE_ENDS) and not starts_clause(line)
 
 
 # --------------------------------------------------------------------------------------------- DOCX
@@ -414,22 +413,7 @@ def _num_pr(num_pr) -> tuple[str, int]:  # type: ignore[no-untyped-def]
     return ("" if value == "0" else value), int(ilvl.get(_W + "val", "0")) if ilvl is not None else 0
 
 
-_CN_DIGITS = "零一二三四五六七八九"
 _TIANGAN = "甲乙丙丁戊己庚辛壬癸"
-
-
-def chinese_numeral(n: int) -> str:
-    """``21`` -> ``二十一``, ``10`` -> ``十`` (how 一、 / （十一） list numbers are written), up to 999."""
-    if n <= 0 or n >= 1000:
-        return str(n)
-    hundreds, rest = divmod(n, 100)
-    tens, units = divmod(rest, 10)
-    out = _CN_DIGITS[hundreds] + "百" if hundreds else ""
-    if tens:
-        out += ("" if tens == 1 and not hundreds else _CN_DIGITS[tens]) + "十"
-    elif hundreds and units:
-        out += "零"
-    return out + (_CN_DIGITS[units] if units else "")
 
 
 def _roman(n: int) -> str:

@@ -25,6 +25,7 @@ from qa.normalize import search_form, to_simplified
 from qa.search.lexical import BM25Index, Tokenizer, expand_query
 from qa.search.scope import PlanInfo, Scope, infer_scope, named_years, place_core
 from qa.store import ClauseStore, StoredChunk
+from qa.text import ADMIN_SUFFIXES, COMMON_ADMIN_SUFFIXES, suffix_pattern
 
 RRF_K = 60
 
@@ -323,11 +324,11 @@ def _plan_info(doc_id: str, meta: dict[str, Any], mentioned_years: set[int] = fr
     span = re.search(r"(\d{4})\s*[—\-–~至到]+\s*(\d{4})", title)
     years = tuple(range(int(span[1]), int(span[2]) + 1)) if span else ((year,) if year else ())
     places = set()
-    for part in re.findall(r"[\u4e00-\u9fff]+?(?:自治区|自治州|省|市|区|县)", region):
+    for part in re.findall(r"[\u4e00-\u9fff]+?" + suffix_pattern(ADMIN_SUFFIXES), region):
         core = place_core(part)
         if len(core) >= 2 and core != part:
             places.add(core)
-    for part in re.findall(r"^([\u4e00-\u9fff]{2,4}?)(?:省|市|区|县)", to_simplified(short)):
+    for part in re.findall(r"^([\u4e00-\u9fff]{2,4}?)" + suffix_pattern(COMMON_ADMIN_SUFFIXES), to_simplified(short)):
         places.add(part)
     return PlanInfo(doc_id, title, short, region, years, tuple(sorted(places)), frozenset(mentioned_years))
 
@@ -338,7 +339,7 @@ def _place_words(plans) -> set[str]:  # type: ignore[no-untyped-def]
     for plan in plans:
         for place in plan.places:
             words.add(place)
-            for match in re.finditer(re.escape(place) + r"(省|市|区|县)", plan.region + plan.short_title):
+            for match in re.finditer(re.escape(place) + suffix_pattern(COMMON_ADMIN_SUFFIXES), plan.region + plan.short_title):
                 words.add(match.group(0))
     return words
 

@@ -11,11 +11,13 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
+from qa.text import ADMIN_SUFFIXES, suffix_pattern
+
 # Words jieba tags as places that never identify a plan (东西 as in 新东西 included).
 GENERIC_PLACES = frozenset("中国 全国 全省 全市 全区 全县 国家 省 市 区 县 城乡 乡村 农村 基层 社区 各地 地方 本地 当地 国内 国外 境外 境内 海外 东西 南北 东南 西北 中西 内外".split())
 # Administrative suffixes dropped to compare place names (赣州市 ~ 赣州, 任城区 ~ 任城). 州 is not one: it is
 # part of the name in 赣州, 泰州, 贵州; only 自治州 is a suffix.
-_ADMIN_SUFFIX = re.compile(r"(?:自治区|自治州|自治县|特别行政区|省|市|区|县|盟|旗)$")
+_ADMIN_SUFFIX = re.compile(suffix_pattern(ADMIN_SUFFIXES) + "$")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)\s*年?")
 
 
