@@ -54,7 +54,7 @@ class Assistant:
 
     def search(self, question: str, k: int | None = None, filters: Filters | None = None) -> SearchResult:
         """Ranked clauses with scores (fused, and each leg's rank and score)."""
-        return self.searcher.search(question, k=k or max(self.settings.top_k, 10), filters=filters)
+        return self.searcher.search(question, k=k or self.settings.top_k, filters=filters)
 
     def standalone(self, question: str, history: Sequence[Turn | str] = ()) -> str:
         """``question`` rewritten to stand alone: by the LLM when one is configured (and answers sensibly),
@@ -75,7 +75,7 @@ class Assistant:
     def ask_stream(self, question: str, history: Sequence[Turn | str] = (), filters: Filters | None = None) -> Iterator[str | Answer]:
         """Yield text pieces as they are produced, then the final :class:`Answer` (always last)."""
         started = time.perf_counter()
-        question = _clean_question(question)
+        question = clean_question(question, self.settings.max_question_chars)
         if not question:
             yield Answer(question, "请输入问题。", refused=True, answerer=self.answerer_name)
             return
@@ -93,14 +93,11 @@ class Assistant:
         yield answer
 
 
-MAX_QUESTION_CHARS = 500
-
-
-def _clean_question(question: str) -> str:
+def clean_question(question: str, max_chars: int) -> str:
     """Strip control and invisible format characters (NUL, ANSI escapes, bidi overrides, zero-width spaces) and
-    cap the length: a question is a sentence, not a document. One without a letter, digit or Chinese character
+    cap the length at ``max_chars``: a question is a sentence, not a document. One without a letter, digit or Chinese character
     (only punctuation or emoji) is empty: there is nothing to look up."""
     cleaned = "".join(ch for ch in str(question or "") if ch in "\n\t" or unicodedata.category(ch) not in {"Cc", "Cf"}).strip()
     if not any(ch.isalnum() for ch in cleaned):
         return ""
-    return cleaned[:MAX_QUESTION_CHARS]
+    return cleaned[:max_chars]

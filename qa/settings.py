@@ -36,7 +36,7 @@ class Settings:
     embed_batch_size: int = field(default=16, metadata={"doc": "Clauses embedded per batch during ingest."})
     max_chunk_tokens: int = field(default=480, metadata={"doc": "Longest chunk in embedder tokens (e5-small reads 512); longer clauses split at sentence ends."})
     max_file_mb: float = field(default=20.0, metadata={"doc": "Files larger than this (MB) are refused by ingest and by the app's upload, before they are read."})
-    top_k: int = field(default=8, metadata={"doc": "Clauses retrieved per question."})
+    top_k: int = field(default=10, metadata={"doc": "Clauses retrieved per question: the answerer reads the best of them, the API and the eval list them all."})
     refusal_min_coverage: float = field(default=0.0, metadata={"doc": "Extractive answers refuse when less than this share of the question's content words occur in the best clause (calibrated on eval/gold.jsonl)."})
     refusal_min_coverage_figure: float = field(default=0.4, metadata={"doc": "The coverage floor for 多少-questions (a figure answers only its own topic; calibrated on eval/gold.jsonl)."})
     refusal_min_confidence: float = field(default=0.2, metadata={"doc": "Extractive answers refuse below this combined evidence score (coverage, leg agreement, cosine, figure present; calibrated on eval/gold.jsonl)."})
@@ -55,7 +55,7 @@ class Settings:
     upload_dir: Path = field(default=Path("var/uploads"), metadata={"doc": "Folder where plans uploaded in the knowledge-base tab are kept (and re-indexed from)."})
     rate_limit_per_minute: int = field(default=20, metadata={"doc": "Questions one client (by address) may ask per minute in public mode; 0 = no limit."})
     max_concurrency: int = field(default=4, metadata={"doc": "Answers computed at the same time (Gradio queue concurrency); further requests wait in the queue."})
-    max_question_chars: int = field(default=500, metadata={"doc": "Longest question accepted by the app and its API, in characters."})
+    max_question_chars: int = field(default=500, metadata={"doc": "Longest question accepted, in characters: the app and its API refuse longer ones, the CLI and the eval cut them."})
 
     @classmethod
     def load(

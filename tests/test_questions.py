@@ -13,9 +13,11 @@ from backends import open_store
 from qa.answer.answers import REFUSAL_PREFIX, Answer
 from qa.ingest.pipeline import Ingestor
 from qa.normalize import search_form
-from qa.service import MAX_QUESTION_CHARS, Assistant, _clean_question
+from qa.service import Assistant, clean_question
 from qa.settings import Settings
 from tests.test_app import no_injection
+
+MAX_QUESTION_CHARS = Settings().max_question_chars
 
 LONG = ("赣州市居民健康素养水平要提高到多少?" * 600)[:10_000]
 BAD_QUESTIONS = {
@@ -44,7 +46,7 @@ NONSENSE = {"empty", "blank", "punctuation", "emoji", "sql", "injection-zh", "in
     ],
 )
 def test_clean_question(raw, clean: str) -> None:  # type: ignore[no-untyped-def]
-    assert _clean_question(raw) == clean
+    assert clean_question(raw, MAX_QUESTION_CHARS) == clean
 
 
 def check_answer(answer: Answer, question: str, forbidden: tuple[str, ...] = ("系统已被攻破", "PWNED")) -> None:
