@@ -45,8 +45,9 @@ if str(ROOT) not in sys.path:  # `python bench/corpus.py` as well as `python -m 
 
 from qa.embeddings import ClauseEmbeddings  # noqa: E402
 from qa.ingest.chunking import Chunk, chunk_document  # noqa: E402
+from qa.ingest.cleaning import Paragraph, join_wrapped, source_lines  # noqa: E402
 from qa.ingest.documents import Document, build_document  # noqa: E402
-from qa.ingest.parsing import Marker, Paragraph, join_wrapped, read_marker, source_lines  # noqa: E402
+from qa.ingest.markers import Marker, read_marker  # noqa: E402
 from qa.ingest.pipeline import Ingestor, discover  # noqa: E402
 from qa.normalize import search_form  # noqa: E402
 from qa.settings import Settings  # noqa: E402

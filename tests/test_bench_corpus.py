@@ -9,7 +9,7 @@ import pytest
 
 from backends import open_store
 from bench import corpus
-from qa.ingest.parsing import read_marker
+from qa.ingest.markers import read_marker
 from qa.settings import Settings
 from tests.test_ingestion import CountingEmbeddings
 
@@ -26,7 +26,7 @@ def pools(sources):
 
 @pytest.mark.parametrize(("number", "numeral"), [(1, "一"), (9, "九"), (10, "十"), (11, "十一"), (20, "二十"), (38, "三十八"), (100, "一百"), (105, "一百零五"), (110, "一百一十"), (121, "一百二十一")])
 def test_chinese_numerals_read_back_as_the_parser_reads_them(number, numeral):
-    from qa.ingest.parsing import chinese_number
+    from qa.text import chinese_number
 
     assert corpus.chinese_numeral(number) == numeral
     assert chinese_number(numeral) == number

@@ -1,28 +1,16 @@
-"""qa.ingest.parsing: line cleaning, wrap joining, markers and the clause tree, on real snippets and the five sample plans.
+"""qa.ingest.parsing: the clause tree (paths, titles, headings, leads, offices, kinds, spans) and the numbering
+sequence checks, on real snippets, the five sample plans and the fixture plans.
 
 Expected clause paths are written out from compact tables (section -> items), never computed by the parser.
 """
 
 from __future__ import annotations
 
-from functools import cache
-from pathlib import Path
-
 import pytest
 
-from qa.ingest.parsing import (
-    PREAMBLE_PATH,
-    ParsedPlan,
-    join_wrapped,
-    parse_plan,
-    read_marker,
-    source_lines,
-)
+from qa.ingest.parsing import PREAMBLE_PATH, parse_plan
 from qa.normalize import compact, search_form
-from qa.text import chinese_number
-
-PLANS = Path(__file__).resolve().parent.parent / "data" / "plans"
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
+from tests.plans import all_text, clause, fixture, paths, plan
 
 _DIGITS = "零一二三四五六七八九"
 
@@ -40,28 +28,6 @@ def dun(n: int) -> str:
 
 def paren(n: int) -> str:
     return f"({cn(n)})"
-
-
-@cache
-def plan(name: str) -> tuple[str, ParsedPlan]:
-    text = (PLANS / f"{name}.txt").read_text(encoding="utf-8")
-    return text, parse_plan(text)
-
-
-@cache
-def fixture(name: str) -> tuple[str, ParsedPlan]:
-    text = (FIXTURES / name).read_text(encoding="utf-8")
-    return text, parse_plan(text)
-
-
-def paths(parsed: ParsedPlan) -> list[str]:
-    return [c.path_key for c in parsed.clauses]
-
-
-def clause(parsed: ParsedPlan, path: str):  # type: ignore[no-untyped-def]
-    found = [c for c in parsed.clauses if c.path_key == path]
-    assert len(found) == 1, f"{path}: {len(found)} clauses"
-    return found[0]
 
 
 # --------------------------------------------------------------------------------- expected paths
@@ -238,288 +204,6 @@ def test_taizhou_span_starts_after_question_padding() -> None:
     assert source[preamble.start - 4 : preamble.start] == "??? "
 
 
-# ----------------------------------------------------------------------- noise kept out of clauses
-
-
-def _all_text(parsed: ParsedPlan) -> str:
-    return "\n".join(c.text for c in parsed.clauses)
-
-
-@pytest.mark.parametrize(
-    ("name", "absent"),
-    [
-        ("longgang-2023", "发布时间"),
-        ("longgang-2023", "浏览次数"),
-        ("longgang-2023", "扫一扫在手机打开当前页"),
-        ("ganzhou-2023", "相关文章"),
-        ("guizhou-2019-2022", "相关主题"),
-        ("guizhou-2019-2022", "最新文档"),
-        ("guizhou-2019-2022", "行动计划(2019—2022"),  # the running header
-        ("rencheng-2021", "索引号"),
-        ("rencheng-2021", "11370811004320060A"),
-        ("rencheng-2021", "主动公开"),
-        ("rencheng-2021", "印发给你们"),  # cover notice
-        ("rencheng-2021", "济任卫字"),
-        ("taizhou-2023", "印發給你們"),  # cover notice
-        ("taizhou-2023", "委機關各處室"),
-        ("taizhou-2023", "(wèi)"),
-        ("taizhou-2023", "(fā)"),
-        ("taizhou-2023", "? ?"),
-    ],
-)
-def test_noise_is_not_clause_text(name: str, absent: str) -> None:
-    assert absent not in _all_text(plan(name)[1])
-
-
-def test_longgang_chrome_date_becomes_metadata() -> None:
-    assert plan("longgang-2023")[1].metadata == {"发布日期": "2023-02-28"}
-
-
-def test_rencheng_metadata_table_is_document_metadata() -> None:
-    parsed = plan("rencheng-2021")[1]
-    assert parsed.metadata["索引号"] == "11370811004320060A/2021-36196"
-    assert parsed.metadata["发布机构"] == "任城区卫生健康局"
-    assert parsed.metadata["成文日期"] == "2021-10-18"
-    assert parsed.metadata["公开方式"] == "主动公开"
-    assert parsed.metadata["文号"] == "济任卫字〔2021〕5号"
-    assert parsed.metadata["日期"] == "2021-03-10"  # the cover notice's signature date
-
-
-@pytest.mark.parametrize(
-    ("name", "front"),
-    [
-        ("rencheng-2021", "关于印发《2021年度全区卫生健康工作要点》的通知"),
-        ("rencheng-2021", "《2021年度全区卫生健康工作要点》已经局长办公会议通过,现印发给你们,请遵照执行。"),
-        ("taizhou-2023", "現將《2023年全市衛生健康工作要點》印發給你們,請結合實際,認真抓好貫徹落實。"),
-        ("taizhou-2023", "泰州市衛生健康委員會"),
-        ("taizhou-2023", "2023年5月22日"),
-    ],
-)
-def test_cover_notice_is_front_matter(name: str, front: str) -> None:
-    parsed = plan(name)[1]
-    assert front in parsed.front_matter.split("\n")
-    assert front not in _all_text(parsed)
-
-
-def test_taizhou_metadata_from_the_cover_signature() -> None:
-    assert plan("taizhou-2023")[1].metadata == {"发布机构": "泰州市衛生健康委員會", "日期": "2023-05-22"}
-
-
-def test_guizhou_running_header_is_kept_once() -> None:
-    parsed = plan("guizhou-2019-2022")[1]
-    title = "卫生健康服务能力提升“八大工程”行动计划(2019—2022年)"
-    everything = "\n".join([parsed.title, parsed.front_matter, _all_text(parsed)])
-    assert compact(everything).count(compact(title)) == 1
-
-
-def test_taizhou_reports_lost_characters() -> None:
-    warnings = plan("taizhou-2023")[1].warnings
-    assert any("lost in an encoding round trip" in w for w in warnings)
-    c = clause(plan("taizhou-2023")[1], "四、/(十三)/31.")
-    assert "重點??瓢l展規劃" in c.text  # kept in display ...
-    assert "?" not in c.search_text  # ... dropped from the search form
-
-
-@pytest.mark.parametrize("name", ["ganzhou-2023", "longgang-2023", "guizhou-2019-2022", "rencheng-2021"])
-def test_clean_plans_have_no_warnings(name: str) -> None:
-    assert plan(name)[1].warnings == []
-
-
-# ---------------------------------------------------------------------------------- PDF line wraps
-
-
-def test_guizhou_sentence_broken_across_blank_line_is_one_sentence() -> None:
-    c = clause(plan("guizhou-2019-2022")[1], "一、/(二)")
-    assert "2020 年,法定传染病总发病率控制在全国平均水平以下,免疫规划疫苗接种率95%以上;" in c.text
-    assert "2022 年,甲乙丙类法定传染病总发病率控制在全国平均水平以下。" in c.text
-    assert "\n" not in c.text
-
-
-@pytest.mark.parametrize(
-    ("path", "joined"),
-    [
-        ("二、/(四十)", "(四十)探索院校、医院、产业融合发展。加快推进贵州护理职业技术学院发展,支持在贵阳市配套建设贵州省康复医院、"
-                       "贵州省康养中心,集聚城市、医院、高校合力,助推健康养老产业融合发展。"),
-        ("二、/(八)", "2020 年,贫困地区县、乡、村三级医疗卫生机构全部达标"),
-        ("二、/(二十八)", "结核病报告发病率下降到103.26/10 万以内;"),
-        ("二、/(三十七)", "2022 年,推动市(州)级老龄健康疗养中心建设全覆盖。"),
-        ("二、/(三十六)", "数据共享交换体系推动部门数据共享交换。2020年,全面实现面向建档立卡贫困人口的医疗健康协同服务"),
-        ("三、/(四十八)", "统筹使用各类资金。"),
-    ],
-)
-def test_guizhou_wrapped_lines_are_rejoined(path: str, joined: str) -> None:
-    assert joined in clause(plan("guizhou-2019-2022")[1], path).text
-
-
-@pytest.mark.parametrize(
-    ("text", "paragraphs"),
-    [
-        (  # guizhou: a sentence broken across a blank line
-            "(二)疾病防控更加有力。2020 年,法定传染病总发病率控制\n\n在全国平均水平以下,免疫规划疫苗接种率95%以上;",
-            ["(二)疾病防控更加有力。2020 年,法定传染病总发病率控制在全国平均水平以下,免疫规划疫苗接种率95%以上;"],
-        ),
-        (  # a heading followed by prose stays apart
-            "一、目标任务\n\n以按期打赢脱贫攻坚战为统领,以改革创新为动力,将健康融入所有政策,奋力实现卫生健康事业高质量发展六大目标:",
-            ["一、目标任务", "以按期打赢脱贫攻坚战为统领,以改革创新为动力,将健康融入所有政策,奋力实现卫生健康事业高质量发展六大目标:"],
-        ),
-        (  # the title line has no sentence punctuation: not prose, not joined
-            "卫生健康服务能力提升“八大工程”行动计划(2019—2022年)\n\n为贯彻落实《“健康贵州2030”规划纲要》,特制定本行动计划。",
-            ["卫生健康服务能力提升“八大工程”行动计划(2019—2022年)", "为贯彻落实《“健康贵州2030”规划纲要》,特制定本行动计划。"],
-        ),
-        (  # a number at the start of the continuation is not a clause
-            "加快推进省疾控中心实验室标准化建设;结核病报告发病率下降到\n\n103.26/10 万以内;登记在册的严重精神障碍患者管理率达80%以上。",
-            ["加快推进省疾控中心实验室标准化建设;结核病报告发病率下降到103.26/10 万以内;登记在册的严重精神障碍患者管理率达80%以上。"],
-        ),
-        (
-            "每年支持20 个社区开展智慧健康养老服务试点。2022 年,推动市\n\n(州)级老龄健康疗养中心建设全覆盖。",
-            ["每年支持20 个社区开展智慧健康养老服务试点。2022 年,推动市(州)级老龄健康疗养中心建设全覆盖。"],
-        ),
-        (  # an unfinished line before a real clause marker is not joined to it
-            "2020 年,贫困地区县、乡、村三级\n\n医疗卫生机构全部达标\n\n(九)推进中心乡镇卫生院(城市社区卫生服务中心)升级提质。",
-            ["2020 年,贫困地区县、乡、村三级医疗卫生机构全部达标", "(九)推进中心乡镇卫生院(城市社区卫生服务中心)升级提质。"],
-        ),
-        (  # a finished sentence ends the paragraph even when more text follows
-            "(三十五)推动贵州省国家健康医疗大数据西部中心建设。\n\n2020 年,建成省市县全民健康信息平台。",
-            ["(三十五)推动贵州省国家健康医疗大数据西部中心建设。", "2020 年,建成省市县全民健康信息平台。"],
-        ),
-        (  # the sub-heading that lost its dash, wrapped three times
-            "三级创建提升工程。不断提升三级医院服务能力与水\n\n平,充分发挥三级医院技术辐射和带动作用,有效促进医疗资源纵向整合,\n\n引导优质医疗资源下沉。",
-            ["三级创建提升工程。不断提升三级医院服务能力与水平,充分发挥三级医院技术辐射和带动作用,有效促进医疗资源纵向整合,引导优质医疗资源下沉。"],
-        ),
-        (  # taizhou: one line per paragraph, headings without punctuation
-            "一、抓實抓細新階段新冠疫情防控工作\n(一)持續(xù)強化監(jiān)測預警\n1.加強疫情監(jiān)測。(責任處室:疾控處)",
-            ["一、抓實抓細新階段新冠疫情防控工作", "(一)持續強化監測預警", "1.加強疫情監測。(責任處室:疾控處)"],
-        ),
-    ],
-)
-def test_join_wrapped(text: str, paragraphs: list[str]) -> None:
-    joined = join_wrapped(source_lines(text).lines)
-    assert [p.text for p in joined] == paragraphs
-    for p in joined:  # spans still index the source
-        assert search_form(text[p.start : p.end]) == search_form(p.text)
-
-
-# ---------------------------------------------------------------------------------- line cleaning
-
-
-@pytest.mark.parametrize("page_number", ["— 3 —", "-3-", "- 3 -", "—3—", "第3页", "第 3 页", "第3页 共12页", "3/12", "12"])
-def test_page_number_lines_are_dropped(page_number: str) -> None:
-    text = f"一、发展基础\n{page_number}\n二、主要任务"
-    assert [line.text for line in source_lines(text).lines] == ["一、发展基础", "二、主要任务"]
-
-
-def test_longgang_chrome_line_is_dropped_and_its_date_kept() -> None:
-    text = (
-        "龙岗区2023年度卫生健康工作要点\n\n"
-        "发布时间: 2023年02月28日 来源:深圳市龙岗区卫生健康局 浏览次数:- T浏览字号:\n\n"
-        "  2023年,全区卫生健康系统将紧紧围绕党的二十大对推进健康中国建设提出的新思路。\n\n\n"
-        "扫一扫在手机打开当前页"
-    )
-    lines = source_lines(text)
-    assert [line.text for line in lines.lines] == [
-        "龙岗区2023年度卫生健康工作要点",
-        "2023年,全区卫生健康系统将紧紧围绕党的二十大对推进健康中国建设提出的新思路。",
-    ]
-    assert lines.metadata == {"发布日期": "2023-02-28"}
-
-
-def test_rencheng_metadata_table_is_lifted_out() -> None:
-    text = (
-        "索 引 号 | 11370811004320060A/2021-36196 | 发布机构 | 任城区卫生健康局 |\n"
-        "公开方式 | 主动公开 | 组配分类 | 部门文件 |\n"
-        "成文日期 | 2021-10-18 | 废止日期 | |\n"
-        "有效性 |\n"
-        "济任卫字〔2021〕5号\n"
-    )
-    lines = source_lines(text)
-    assert [line.text for line in lines.lines] == ["济任卫字〔2021〕5号"]
-    assert lines.metadata == {
-        "索引号": "11370811004320060A/2021-36196",
-        "发布机构": "任城区卫生健康局",
-        "公开方式": "主动公开",
-        "组配分类": "部门文件",
-        "成文日期": "2021-10-18",
-        "废止日期": "",
-        "有效性": "",
-    }
-
-
-def test_repeated_short_line_is_kept_once_but_repeated_markers_are_not_headers() -> None:
-    text = "某市卫生健康规划\n一、目标\n某市卫生健康规划\n(一)任务。\n某市卫生健康规划\n二、措施\n(一)任务。"
-    assert [line.text for line in source_lines(text).lines] == ["某市卫生健康规划", "一、目标", "(一)任务。", "二、措施", "(一)任务。"]
-
-
-# ------------------------------------------------------------------------------------------ markers
-
-
-@pytest.mark.parametrize(
-    ("text", "style", "number", "label"),
-    [
-        ("一、目标任务", "cn_dun", 1, "一、"),
-        ("十、持之以恒推進全面從嚴治黨", "cn_dun", 10, "十、"),
-        ("(十一)加强基层人才培训培养。", "cn_paren", 11, "(十一)"),
-        ("(三十九)堅持不懈推進黨風廉政建設", "cn_paren", 39, "(三十九)"),
-        ("(一) 医疗服务更加可及。", "cn_paren", 1, "(一)"),
-        ("（二）推进社康机构扩容提质。", "cn_paren", 2, "（二）"),
-        ("1.全面推进健康促进行动。", "num_dot", 1, "1."),
-        ("38.统筹做好各项保障工作。", "num_dot", 38, "38."),
-        ("84.全面壓實黨委(黨組)管黨治黨主體責任", "num_dot", 84, "84."),
-        ("3．加强药政工作。", "num_dot", 3, "3．"),
-        ("2.2023年底前完成医共体建设。", "num_dot", 2, "2."),  # a year, not the decimal 2.2023
-        ("(1)推进胸痛中心建设", "num_paren", 1, "(1)"),
-        ("①健康知识普及行动。", "circled", 1, "①"),
-        ("⑫第十二项。", "circled", 12, "⑫"),
-        ("第一章 总则", "chapter", 1, "第一章"),
-        ("第十二条 本办法自2024年1月1日起施行。", "article", 12, "第十二条"),
-        ("第二节 监督检查", "section", 2, "第二节"),
-        ("——乡村能力提升工程。按照“乡要活、村要稳”的要求", "dash", 0, "——乡村能力提升工程"),
-    ],
-)
-def test_read_marker(text: str, style: str, number: int, label: str) -> None:
-    marker = read_marker(text)
-    assert marker is not None
-    assert (marker.style, marker.number, marker.label) == (style, number, label)
-    assert text.endswith(marker.rest)
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "2020 年,法定传染病总发病率控制",
-        "2020年,探索建成贵州省互联网医院。",
-        "103.26/10 万以内;登记在册的严重精神障碍患者管理率达80%以上。",
-        "7.2 张,每千人口执业(助理)医师数达到3.4 人。",
-        "79.5 岁,孕产妇死亡率、婴儿死亡率持续下降。",
-        "2.2023 万人次。",
-        "(州)级老龄健康疗养中心建设全覆盖。",
-        "按照第三条规定的程序处理。",
-        "3月底前,区疾控中心要完成建设规划编制。",
-        "一,二级医院",
-        "3.",
-        "(二)",
-        "30%以上。2019 年,建立贵州省慢性病健康管理中心",
-        "三级创建提升工程。不断提升三级医院服务能力与水平",  # a dashless heading only counts when asked for
-    ],
-)
-def test_not_a_marker(text: str) -> None:
-    assert read_marker(text) is None
-
-
-def test_dashless_heading_is_read_when_the_plan_uses_dash_headings() -> None:
-    marker = read_marker("三级创建提升工程。不断提升三级医院服务能力与水平", dashless_headings=True)
-    assert marker is not None and (marker.style, marker.label) == ("dash", "——三级创建提升工程")
-    assert read_marker("加强组织领导,压实工作责任。", dashless_headings=True) is None
-
-
-@pytest.mark.parametrize(
-    ("token", "value"),
-    [("一", 1), ("十", 10), ("十一", 11), ("二十", 20), ("二十一", 21), ("三十九", 39), ("五十", 50), ("一百零三", 103),
-     ("两", 2), ("12", 12), ("③", 3), ("⑳", 20)],
-)
-def test_chinese_number(token: str, value: int) -> None:
-    assert chinese_number(token) == value
-
-
 # ------------------------------------------------------------------ numbers that are not headings
 
 
@@ -566,7 +250,7 @@ def test_chinese_number(token: str, value: int) -> None:
 def test_numbers_in_text_do_not_open_clauses(text: str, expected: list[str], kept: str) -> None:
     parsed = parse_plan(text)
     assert paths(parsed) == expected
-    assert kept in _all_text(parsed)
+    assert kept in all_text(parsed)
 
 
 def test_wrapped_article_reference_is_one_sentence() -> None:
@@ -637,25 +321,6 @@ def test_nested_levels_headings() -> None:
     assert clause(parsed, "一、/(二)/1./②").lead == "合理膳食行动"
     # 1. is only a heading (no own text), so it is not a clause of its own
     assert "一、/(一)/1." not in paths(parsed)
-
-
-def test_pdf_pages_are_cleaned_and_rejoined() -> None:
-    source, parsed = fixture("pdf-pages.txt")
-    first = clause(parsed, "一、")
-    assert first.text == (
-        "一、发展基础\n“十三五”期间,全市卫生健康事业取得显著成效,居民人均预期寿命达到79.5 岁,孕产妇死亡率、婴儿死亡率持续下降。"
-    )
-    assert clause(parsed, "二、/(一)").text == (
-        "(一)完善医疗服务体系。到2025 年,每千人口医疗卫生机构床位数达到7.2 张,每千人口执业(助理)医师数达到3.4 人。"
-    )
-    everything = _all_text(parsed)
-    for noise in ("— 1 —", "-2-", "第3页", "第 4 页"):
-        assert noise not in everything
-    assert compact(everything + parsed.title).count("江州市“十四五”卫生健康发展规划") == 1
-    # a clause wrapped across a page keeps one span over the page break
-    span = source[first.start : first.end]
-    assert span.startswith("一、发展基础") and span.endswith("持续下降。") and "— 1 —" in span
-    assert parsed.warnings == []
 
 
 def test_numbering_jump_is_accepted_with_a_warning() -> None:

@@ -7,8 +7,10 @@ from __future__ import annotations
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from qa.ingest.parsing import parse_plan, source_lines
-from qa.ingest.readers import decode_text, join_pdf_pages
+from qa.ingest.cleaning import source_lines
+from qa.ingest.encoding import decode_text
+from qa.ingest.parsing import parse_plan
+from qa.ingest.pdf import join_pdf_pages
 from qa.normalize import compact, repair_line, search_form
 
 # Characters plans are made of, weighted towards what the cleaner and parser react to: numbering markers,
@@ -127,7 +129,7 @@ def test_repair_line_only_deletes(line: str) -> None:
 @SETTINGS
 @given(st.binary(max_size=600))
 def test_decoding_any_bytes_gives_text_or_a_document_error(data: bytes) -> None:
-    from qa.ingest.readers import DocumentError
+    from qa.ingest.readtext import DocumentError
 
     try:
         text, encoding = decode_text(data, "any.txt")

@@ -1,5 +1,6 @@
-"""qa.ingest.readers: PDF, DOCX, HTML and Markdown plans built in the tests from known text, read into the same clauses
-as the plain-text plan; page numbers of PDF clauses; and every bad file refused with its name and the problem."""
+"""The readers (qa.ingest.readers and its pdf, docx, html, markdown modules): PDF, DOCX, HTML and Markdown plans built
+in the tests from known text, read into the same clauses as the plain-text plan; page numbers of PDF clauses; and
+every bad file refused with its name and the problem."""
 
 from __future__ import annotations
 
@@ -9,18 +10,14 @@ import zipfile
 import pytest
 
 from qa.ingest.documents import build_document
+from qa.ingest.docx import format_number
+from qa.ingest.html import read_html
+from qa.ingest.markdown import read_markdown
 from qa.ingest.parsing import PREAMBLE_PATH
-from qa.ingest.readers import (
-    DocumentError,
-    chinese_numeral,
-    format_number,
-    join_pdf_pages,
-    page_of,
-    read_document,
-    read_html,
-    read_markdown,
-    read_pdf,
-)
+from qa.ingest.pdf import join_pdf_pages, read_pdf
+from qa.ingest.readers import read_document
+from qa.ingest.readtext import DocumentError, page_of
+from qa.text import chinese_numeral
 from tests.formats import (
     ITEM_1,
     ITEM_2,
@@ -97,7 +94,7 @@ def test_pdf_clause_spans_map_to_their_pages(pdf_bytes: bytes) -> None:
 def test_pdf_pages_reach_chunk_metadata_and_citation_labels(pdf_bytes: bytes) -> None:
     from qa.answer.answers import Citation
     from qa.ingest.chunking import chunk_document
-    from qa.search.hybrid import Retrieved
+    from qa.search.results import Retrieved
     from qa.store import StoredChunk
 
     doc = build_document("jiangzhou.pdf", pdf_bytes)
@@ -188,7 +185,7 @@ def test_word_number_formats(fmt: str, n: int, label: str) -> None:
 
 
 def test_chinese_numeral_round_trips_with_the_parser() -> None:
-    from qa.ingest.parsing import chinese_number
+    from qa.text import chinese_number
 
     assert all(chinese_number(chinese_numeral(n)) == n for n in range(1, 1000))
 
@@ -293,9 +290,9 @@ def _zip(parts: dict[str, bytes]) -> bytes:
 
 
 def test_zip_bomb_docx_is_refused(monkeypatch: pytest.MonkeyPatch, docx_bytes: bytes) -> None:
-    import qa.ingest.readers
+    import qa.ingest.docx
 
-    monkeypatch.setattr(qa.ingest.readers, "MAX_UNZIPPED_BYTES", 1000)
+    monkeypatch.setattr(qa.ingest.docx, "MAX_UNZIPPED_BYTES", 1000)
     with pytest.raises(DocumentError, match="unpacks to more than"):
         read_document("bomb.docx", docx_bytes)
 

@@ -12,8 +12,10 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from qa.ingest.encoding import decode_text
 from qa.ingest.parsing import PARSER_VERSION, Clause, ParsedPlan, parse_plan
-from qa.ingest.readers import PLAIN_TEXT_SUFFIXES, READER_VERSION, DocumentError, decode_text, page_of, read_document
+from qa.ingest.readers import PLAIN_TEXT_SUFFIXES, READER_VERSION, read_document
+from qa.ingest.readtext import DocumentError, page_of
 from qa.normalize import to_simplified
 from qa.text import ADMIN_SUFFIXES, suffix_pattern
 

@@ -2,12 +2,11 @@
 
 The pipeline is line based so every clause keeps its character span in the source text:
 
-1. :func:`source_lines` splits the text into lines with spans, repairs each (pinyin glosses, '?' padding),
-   drops web-page chrome, page numbers and repeated running headers, and lifts the 索引号/发布机构 metadata
-   table out of the body.
-2. :func:`join_wrapped` rejoins lines that a PDF or a web page broke in mid-sentence.
-3. :func:`parse_plan` reads the numbering markers (一、 / (一) / 1. / (1) / ① / 第X章 / 第X条 / ——X工程)
-   into a tree, checking that each number follows the last of its kind so that "2020 年," or
+1. :func:`~qa.ingest.cleaning.source_lines` splits the text into repaired lines with spans and drops the noise,
+   lifting the 索引号/发布机构 metadata table out of the body (:mod:`qa.ingest.cleaning`).
+2. :func:`~qa.ingest.cleaning.join_wrapped` rejoins lines that a PDF or a web page broke in mid-sentence.
+3. :func:`parse_plan` reads the numbering markers (:mod:`qa.ingest.markers`: 一、 / (一) / 1. / (1) / ① / 第X章 /
+   第X条 / ——X工程) into a tree, checking that each number follows the last of its kind so that "2020 年," or
    "按照第三条规定" never open a clause, and emits one :class:`Clause` per leaf (plus a preamble and the own
    text of sections that have it).
 """
@@ -16,194 +15,14 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections import Counter
 from dataclasses import dataclass, field, replace
 
-from qa.normalize import LOST_CHARACTERS, compact, repair_line, search_form
-from qa.text import CIRCLED, CN_NUMERAL_CHARS, LINE_ENDS, PAGE_NUMBER_LINE, chinese_number
+from qa.ingest.cleaning import Paragraph, ends_mid_sentence, join_wrapped, source_lines
+from qa.ingest.markers import Marker, lead_phrase, read_marker
+from qa.normalize import search_form
 
 PARSER_VERSION = "3"  # bump when cleaning or parsing changes clause text: stored plans re-ingest
 PREAMBLE_PATH = "前言"
-
-# ---------------------------------------------------------------------------------------------- lines
-
-
-@dataclass(frozen=True)
-class Line:
-    """One repaired source line; ``start``/``end`` index the original text (the repaired text may be shorter)."""
-
-    text: str
-    start: int
-    end: int
-
-
-# Whole lines of web-page furniture around an article.
-_CHROME = re.compile(
-    r"^(发布时间|發佈時間|发布日期|來源|来源|浏览次数|字号|【?打印本页|【?关闭窗口|分享到|扫一扫|相关文章|相关主题|"
-    r"相关文档|最新文档|相关链接|上一篇|下一篇|责任编辑|【字体|附件下载)"
-)
-_CHROME_ANYWHERE = re.compile(r"浏览次数|瀏覽次數|扫一扫在手机|打印本页")
-# Keys of the information-disclosure table at the top of government pages (003).
-_METADATA_KEYS = ("索引号", "发布机构", "公开方式", "组配分类", "成文日期", "废止日期", "有效性", "发文字号", "主题分类", "发布日期", "文号")
-_PUBLISHED = re.compile(r"(?:发布时间|发布日期|發佈時間)\s*[:：]\s*(\d{4})[-年/.](\d{1,2})[-月/.](\d{1,2})")
-
-
-@dataclass
-class SourceLines:
-    """The body lines of a document after line-level cleaning, and what was lifted out of it."""
-
-    lines: list[Line]
-    metadata: dict[str, str] = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
-
-
-def source_lines(text: str) -> SourceLines:
-    """Split ``text`` into repaired body lines with spans; drop chrome, page numbers, running headers."""
-    out = SourceLines(lines=[])
-    raw: list[Line] = []
-    pos = 0
-    for piece in text.splitlines(keepends=True):
-        body = piece.rstrip("\r\n")
-        repaired = repair_line(body)
-        if repaired:
-            # The span skips the padding repair_line removed, but never a character it kept ("\ufeff?" keeps "?").
-            lead = min(len(body) - len(body.lstrip(" \t\u3000\u00a0\ufeff?")), body.find(repaired[0]))
-            end = max(len(body.rstrip(" \t\u3000\u00a0")), body.rfind(repaired[-1]) + 1)
-            raw.append(Line(repaired, pos + lead, pos + end))
-        pos += len(piece)
-
-    repeats = Counter(compact(line.text) for line in raw if len(line.text) <= 60)
-    seen: set[str] = set()
-    lost = 0
-    for line in raw:
-        text = line.text
-        if _is_metadata_row(text):
-            out.metadata.update(_metadata_pairs(text))
-            continue
-        if _CHROME.match(text) or _CHROME_ANYWHERE.search(text):
-            if m := _PUBLISHED.search(text):
-                out.metadata.setdefault("发布日期", f"{m[1]}-{int(m[2]):02d}-{int(m[3]):02d}")
-            continue
-        if PAGE_NUMBER_LINE.match(text):
-            continue
-        # A short line that recurs (the title repeated by a PDF's running header, 002) is kept once.
-        key = compact(text)
-        if repeats[key] >= 2 and key in seen and not _MARKER_START.match(text):
-            continue
-        seen.add(key)
-        lost += len(LOST_CHARACTERS.findall(text))
-        out.lines.append(line)
-    if lost:
-        out.warnings.append(f"{lost} place(s) where characters were lost in an encoding round trip ('??' in words); kept as is")
-    return out
-
-
-def _is_metadata_row(text: str) -> bool:
-    return "|" in text and any(key in compact(text) for key in _METADATA_KEYS)
-
-
-def _metadata_pairs(text: str) -> dict[str, str]:
-    cells = [compact(cell) for cell in text.split("|")]
-    pairs = {}
-    for i in range(0, len(cells) - 1, 2):
-        if cells[i]:
-            pairs[cells[i]] = cells[i + 1]
-    return pairs
-
-
-# ------------------------------------------------------------------------------------------- markers
-
-
-
-
-# style -> pattern; group "n" is the number, the match ends where the clause's own words begin.
-_MARKERS: dict[str, re.Pattern[str]] = {
-    "chapter": re.compile(rf"^第(?P<n>[{CN_NUMERAL_CHARS}\d]{{1,4}})章(?:[\s\u3000]+|(?=\S))"),
-    "section": re.compile(rf"^第(?P<n>[{CN_NUMERAL_CHARS}\d]{{1,4}})节(?:[\s\u3000]+|(?=\S))"),
-    "article": re.compile(rf"^第(?P<n>[{CN_NUMERAL_CHARS}\d]{{1,5}})条(?:[\s\u3000]+|(?=\S))"),
-    "cn_dun": re.compile(rf"^(?P<n>[{CN_NUMERAL_CHARS}]{{1,4}})[、，,]\s*"),
-    "cn_paren": re.compile(rf"^[(（]\s*(?P<n>[{CN_NUMERAL_CHARS}]{{1,4}})\s*[)）]\s*"),
-    # "2.5人" is a number, not item 2; but "2.2023年底前…" is item 2 about a year.
-    "num_dot": re.compile(r"^(?P<n>\d{1,3})\s*[.．、](?:(?=(?:19|20)\d{2}\s*年)|(?![\d.．]))\s*"),
-    "num_paren": re.compile(r"^[(（]\s*(?P<n>\d{1,3})\s*[)）]\s*"),
-    "circled": re.compile(rf"^(?P<n>[{CIRCLED}])\s*"),
-    "dash": re.compile(r"^(?:——|——|--|－－|─{2})\s*(?=\S)"),
-}
-_MARKER_START = re.compile("|".join(p.pattern for p in _MARKERS.values() if p.pattern).replace("(?P<n>", "(?:"))
-# A dash sub-heading whose dash the conversion dropped (002: "三级创建提升工程。不断提升…").
-_DASHLESS_HEADING = re.compile(r"^[^\s。,，、:：;；“”()（）]{2,14}(?:工程|行动|计划|工作)[。:：]")
-
-
-def starts_clause(text: str) -> bool:
-    """Whether ``text`` opens with a numbering marker of any style (no sequence check)."""
-    return bool(_MARKER_START.match(text))
-
-
-@dataclass(frozen=True)
-class Marker:
-    style: str
-    number: int  # 0 for dash headings
-    label: str  # as written, whitespace removed: "(十一)", "1.", "第三条", "——乡村能力提升工程"
-    rest: str  # the paragraph after the marker
-
-
-def read_marker(text: str, dashless_headings: bool = False) -> Marker | None:
-    """The numbering marker that opens ``text``, if any (no sequence check here)."""
-    for style, pattern in _MARKERS.items():
-        m = pattern.match(text)
-        if not m:
-            continue
-        rest = text[m.end() :]
-        if style == "dash":
-            return Marker("dash", 0, "——" + _lead(rest, 20), rest)
-        if not rest.strip():
-            return None  # a bare number is a page number or a list fragment, not a clause
-        if style == "cn_dun" and m.group(0)[-1] in ",，":
-            return None  # "一,二" is prose
-        return Marker(style, chinese_number(m["n"]), compact(m.group(0)), rest)
-    if dashless_headings and _DASHLESS_HEADING.match(text):
-        return Marker("dash", 0, "——" + _lead(text, 20), text)
-    return None
-
-
-# --------------------------------------------------------------------------------------- paragraphs
-
-
-@dataclass(frozen=True)
-class Paragraph:
-    text: str
-    start: int
-    end: int
-
-
-_MID_SENTENCE_PUNCT = re.compile(r"[。，,、；;]")
-
-
-def join_wrapped(lines: list[Line]) -> list[Paragraph]:
-    """Rejoin lines broken in mid-sentence (PDF hard wraps, 002's blank-line breaks).
-
-    A line continues into the next when it does not end a sentence, already reads as running prose (has
-    sentence punctuation: titles and headings do not), and the next line does not open a clause.
-    """
-    paragraphs: list[Paragraph] = []
-    for line in lines:
-        if paragraphs and _continues(paragraphs[-1].text, line.text):
-            prev = paragraphs[-1]
-            paragraphs[-1] = Paragraph(prev.text + line.text, prev.start, line.end)
-        else:
-            paragraphs.append(Paragraph(line.text, line.start, line.end))
-    return paragraphs
-
-
-def _continues(previous: str, line: str) -> bool:
-    return _ends_mid_sentence(previous) and not _MARKER_START.match(line)
-
-
-def _ends_mid_sentence(previous: str) -> bool:
-    marker = _MARKER_START.match(previous)
-    prose = previous[marker.end() :] if marker else previous  # "一、目标任务": the 、 is the marker's
-    return not previous.endswith(LINE_ENDS) and bool(_MID_SENTENCE_PUNCT.search(prose))
-
 
 # ------------------------------------------------------------------------------------------- clauses
 
@@ -316,7 +135,7 @@ def parse_plan(text: str) -> ParsedPlan:
                     last_number[marker.style] = marker.number
                 continue
             node = stack[-1]
-            if node.paragraphs and _ends_mid_sentence(node.paragraphs[-1].text):
+            if node.paragraphs and ends_mid_sentence(node.paragraphs[-1].text):
                 # A wrapped line that only looks numbered ("…依照本办法" / "第三条规定的程序…") continues the
                 # sentence it breaks; join_wrapped could not tell without the numbering sequence.
                 prev = node.paragraphs[-1]
@@ -380,7 +199,7 @@ def _emit(node: _Node, path: tuple[str, ...], headings: tuple[str, ...]):  # typ
         own_is_body = len(node.paragraphs) > 1 or not _is_title(node.marker.rest)
         if not node.children or own_is_body:
             kind = "clause" if not node.children else "section"
-            yield _clause(node.paragraphs, own_path, headings, kind=kind, lead=_lead(node.marker.rest, 30))
+            yield _clause(node.paragraphs, own_path, headings, kind=kind, lead=lead_phrase(node.marker.rest, 30))
         # A dash sub-heading (——乡村能力提升工程) titles its clauses but is not part of their citation.
         child_path = path if node.marker.style == "dash" else own_path
         # A heading that is no clause of its own is kept whole in the chain, so none of its words are lost.
@@ -410,16 +229,10 @@ def _is_title(rest: str) -> bool:
     return len(core) <= 40 and not re.search(r"[。；;]", core)
 
 
-def _lead(rest: str, limit: int) -> str:
-    """The clause's lead phrase: its first sentence when short (``全面推进健康促进行动``)."""
-    first = re.split(r"[。:：；;]", rest, maxsplit=1)[0].strip()
-    return first if 0 < len(first) <= limit else ""
-
-
 def _heading(node: _Node, whole: bool = False) -> str:
     """The section's title in the heading chain: its lead phrase, or (``whole``) all of its text but a final 。."""
     assert node.marker is not None
     label = "" if node.marker.style == "dash" else node.marker.label
     if whole:
         return label + node.marker.rest.strip().removesuffix("。")
-    return label + (_lead(node.marker.rest, 40) or node.marker.rest[:40])
+    return label + (lead_phrase(node.marker.rest, 40) or node.marker.rest[:40])

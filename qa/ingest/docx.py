@@ -1,0 +1,186 @@
+"""Word plans (.docx): body paragraphs and tables in reading order, with the numbers of Word's automatic lists
+(numbering.xml) written out as Word shows them. python-docx is imported when a .docx is read.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+import zlib
+from collections.abc import Callable
+
+from qa.ingest.readtext import TABLE_CELL_SEPARATOR, DocumentError, ReadText
+from qa.text import chinese_numeral
+
+# A .docx is a zip: refuse one whose parts would inflate past this (a zip bomb), whatever its own size.
+MAX_UNZIPPED_BYTES = 256 * 1024 * 1024
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Compound File: an old .doc, or an encrypted .docx
+
+
+def read_docx(name: str, data: bytes) -> ReadText:
+    """A Word .docx: body paragraphs and tables in order, numbers of Word's lists written out (``一、``, ``（一）``, ``1.``)."""
+    if data.startswith(_OLE):
+        raise DocumentError(f"{name}: an encrypted Word file or an old .doc; remove the password / save it as .docx")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            if sum(info.file_size for info in archive.infolist()) > MAX_UNZIPPED_BYTES:
+                raise DocumentError(f"{name}: the .docx unpacks to more than {MAX_UNZIPPED_BYTES // 1048576} MB; save a smaller copy")
+            if archive.testzip() is not None:
+                raise zipfile.BadZipFile("a damaged part")
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        raise DocumentError(f"{name}: corrupt or truncated .docx ({exc}); open and save it again in Word") from exc
+    import docx
+
+    try:
+        document = docx.Document(io.BytesIO(data))
+        numbering = _Numbering(document)
+        lines = []
+        for block in document.element.body.iterchildren():
+            if block.tag == _W + "p":
+                label, text = numbering.label(block), _paragraph_text(block)
+                if label.endswith(".") and text[:1].isdigit():
+                    label += " "  # "1.2020年…" would read as a decimal, not as item 1
+                lines.append(label + text)
+            elif block.tag == _W + "tbl":
+                lines.extend(_table_rows(block))
+    except DocumentError:
+        raise
+    except Exception as exc:  # python-docx / lxml raise assorted types (KeyError, XMLSyntaxError, PackageNotFoundError…)
+        raise DocumentError(f"{name}: corrupt .docx ({type(exc).__name__}: {exc}); open and save it again in Word") from exc
+    text = "\n".join(lines)
+    if not text.strip():
+        raise DocumentError(f"{name}: the .docx has no text; check that it is a plan")
+    return ReadText(text, "docx")
+
+
+def _paragraph_text(p) -> str:  # type: ignore[no-untyped-def]
+    """A paragraph's visible text: runs (in hyperlinks and fields too), tabs and breaks; deleted revisions left out."""
+    out = []
+    for node in p.iter(_W + "t", _W + "tab", _W + "br", _W + "cr"):
+        if any(a.tag in (_W + "del", _W + "instrText") for a in node.iterancestors()):
+            continue
+        out.append(node.text or "" if node.tag == _W + "t" else (" " if node.tag == _W + "tab" else "\n"))
+    return "".join(out)
+
+
+def _table_rows(tbl) -> list[str]:  # type: ignore[no-untyped-def]
+    rows = []
+    for tr in tbl.iter(_W + "tr"):
+        cells = [" ".join(_paragraph_text(p) for p in tc.iter(_W + "p")).strip() for tc in tr.iter(_W + "tc")]
+        if any(cells):
+            rows.append(TABLE_CELL_SEPARATOR.join(cells))
+    return rows
+
+
+class _Numbering:
+    """Word's automatic list numbers (numbering.xml), counted the way Word shows them."""
+
+    def __init__(self, document) -> None:  # type: ignore[no-untyped-def]
+        self.levels: dict[str, dict[int, tuple[str, str, int]]] = {}  # numId -> ilvl -> (numFmt, lvlText, start)
+        self.counters: dict[str, list[int]] = {}
+        self.style_num: dict[str, tuple[str, int]] = {}
+        try:
+            root = document.part.numbering_part.element
+        except (KeyError, NotImplementedError):
+            return  # no numbering part: no automatic numbers
+        abstract = {a.get(_W + "abstractNumId"): a for a in root.iter(_W + "abstractNum")}
+        for num in root.iter(_W + "num"):
+            ref = num.find(_W + "abstractNumId")
+            levels: dict[int, tuple[str, str, int]] = {}
+            source = abstract.get(ref.get(_W + "val") if ref is not None else None)
+            for lvl in source.iter(_W + "lvl") if source is not None else ():
+                levels[int(lvl.get(_W + "ilvl", "0"))] = (_val(lvl, "numFmt", "decimal"), _val(lvl, "lvlText", ""), int(_val(lvl, "start", "1")))
+            for override in num.iter(_W + "lvlOverride"):
+                ilvl = int(override.get(_W + "ilvl", "0"))
+                if ilvl in levels and (start := override.find(_W + "startOverride")) is not None:
+                    fmt, text, _ = levels[ilvl]
+                    levels[ilvl] = (fmt, text, int(start.get(_W + "val", "1")))
+            self.levels[num.get(_W + "numId")] = levels
+        for style in document.styles.element.iter(_W + "style"):
+            found = style.find(f"{_W}pPr/{_W}numPr")
+            if found is not None:
+                self.style_num[style.get(_W + "styleId")] = _num_pr(found)
+
+    def label(self, p) -> str:  # type: ignore[no-untyped-def]
+        """The number Word shows before paragraph ``p`` (``""`` for none, or for a bullet)."""
+        found = p.find(f"{_W}pPr/{_W}numPr")
+        if found is not None:  # numId 0 here switches a numbered style's numbering off
+            num_id, ilvl = _num_pr(found)
+        else:
+            style = p.find(f"{_W}pPr/{_W}pStyle")
+            num_id, ilvl = self.style_num.get(style.get(_W + "val") if style is not None else "", ("", 0))
+        levels = self.levels.get(num_id)
+        if not levels or ilvl not in levels or not _paragraph_text(p).strip():
+            return ""
+        counters = self.counters.setdefault(num_id, [])
+        while len(counters) <= ilvl:
+            counters.append(0)
+        counters[ilvl] += 1
+        del counters[ilvl + 1 :]  # a higher level restarts the levels below it
+        fmt, text, _ = levels[ilvl]
+        if fmt in {"bullet", "none"}:
+            return ""
+
+        def number(match: re.Match[str]) -> str:
+            level = int(match.group(1)) - 1
+            if level >= len(counters) or level not in levels:
+                return ""
+            level_fmt, _, start = levels[level]
+            return format_number(level_fmt, start + counters[level] - 1)
+
+        label = re.sub(r"%(\d)", number, text)
+        return label
+
+
+def _val(element, child: str, default: str) -> str:  # type: ignore[no-untyped-def]
+    found = element.find(_W + child)
+    return found.get(_W + "val", default) if found is not None else default
+
+
+def _num_pr(num_pr) -> tuple[str, int]:  # type: ignore[no-untyped-def]
+    num_id = num_pr.find(_W + "numId")
+    ilvl = num_pr.find(_W + "ilvl")
+    value = num_id.get(_W + "val", "") if num_id is not None else ""
+    return ("" if value == "0" else value), int(ilvl.get(_W + "val", "0")) if ilvl is not None else 0
+
+
+_TIANGAN = "甲乙丙丁戊己庚辛壬癸"
+
+
+def _roman(n: int) -> str:
+    out = ""
+    for value, numeral in ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"), (50, "l"), (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i")):
+        while n >= value:
+            out, n = out + numeral, n - value
+    return out
+
+
+def _letter(n: int) -> str:
+    return chr(ord("a") + (n - 1) % 26) * ((n - 1) // 26 + 1) if n > 0 else str(n)
+
+
+_FORMATS: dict[str, Callable[[int], str]] = {
+    "decimal": str,
+    "decimalZero": lambda n: f"{n:02d}",
+    "decimalFullWidth": lambda n: str(n).translate({ord(d): chr(0xFF10 + int(d)) for d in "0123456789"}),
+    "decimalHalfWidth": str,
+    "chineseCounting": chinese_numeral,
+    "chineseCountingThousand": chinese_numeral,
+    "chineseLegalSimplified": chinese_numeral,
+    "ideographTraditional": lambda n: _TIANGAN[(n - 1) % 10],
+    "decimalEnclosedCircle": lambda n: chr(0x2460 + n - 1) if 1 <= n <= 20 else str(n),
+    "decimalEnclosedCircleChinese": lambda n: chr(0x2460 + n - 1) if 1 <= n <= 20 else str(n),
+    "lowerLetter": _letter,
+    "upperLetter": lambda n: _letter(n).upper(),
+    "lowerRoman": _roman,
+    "upperRoman": lambda n: _roman(n).upper(),
+}
+
+
+def format_number(fmt: str, n: int) -> str:
+    """Word's ``w:numFmt`` applied to ``n`` (unknown formats as decimal)."""
+    return _FORMATS.get(fmt, str)(n)
+

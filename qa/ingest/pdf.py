@@ -1,0 +1,121 @@
+"""PDF plans: the text layer, page by page, with running headers/footers and page numbers removed and lines
+broken at the right margin joined; the offset where each page starts goes with the text, so a clause's span
+tells its pages. pypdf is imported when a PDF is read.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections import Counter
+
+from qa.ingest.markers import starts_clause
+from qa.ingest.readtext import DocumentError, ReadText
+from qa.text import LINE_ENDS, PAGE_NUMBER_LINE
+
+# Page-number lines ("— 3 —", "-3-", "第3页", "第3页 共12页", "3/12", "3") are qa.text.PAGE_NUMBER_LINE.
+_EDGE_LINES = 2  # running headers/footers are looked for in this many lines at the top and bottom of a page
+
+
+def read_pdf(name: str, data: bytes) -> ReadText:
+    """The text layer of a PDF, page by page, with running headers/footers and page numbers removed.
+
+    Lines a PDF broke at the right margin are joined (a line as long as the page's longest that does not end
+    a sentence continues on the next, across a page break too). Raises for an encrypted, truncated, corrupt or
+    scanned (no text) PDF.
+    """
+    start = data.find(b"%PDF-", 0, 1024)
+    if start < 0:
+        raise DocumentError(f"{name}: not a PDF (no %PDF header); check the file, or give it the extension of its real format")
+    if b"%%EOF" not in data[-2048:]:
+        raise DocumentError(f"{name}: truncated PDF (no end-of-file marker); download or copy the complete file again")
+    from pypdf import PdfReader
+
+    try:
+        reader = PdfReader(io.BytesIO(data[start:]), strict=False)
+        if reader.is_encrypted and not _decrypts_without_password(reader):
+            raise DocumentError(f"{name}: encrypted PDF (needs a password); decrypt it or export the text")
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except DocumentError:
+        raise
+    except Exception as exc:  # pypdf raises assorted types (PdfReadError, KeyError, ValueError…) on damaged files
+        raise DocumentError(f"{name}: corrupt PDF ({type(exc).__name__}: {exc}); open and save it again, or export the text") from exc
+    if not any(p.strip() for p in pages):
+        raise DocumentError(f"{name}: the PDF has no text layer (a scan?); run OCR on it or export the text")
+    text, starts = join_pdf_pages(pages)
+    return ReadText(text, "pdf", pages=starts)
+
+
+def _decrypts_without_password(reader) -> bool:  # type: ignore[no-untyped-def]
+    """An owner-password-only PDF (printing/copying restricted) opens with the empty user password."""
+    try:
+        return bool(reader.decrypt(""))
+    except Exception:  # pypdf: DependencyError for AES without `cryptography`, NotImplementedError for odd handlers
+        return False
+
+
+def join_pdf_pages(pages: list[str]) -> tuple[str, tuple[int, ...]]:
+    """Pages' extracted text -> (one text, offset where each page starts). Pure.
+
+    Removes page-number lines and running headers/footers (a line at the top or bottom of at least half the
+    pages, digits ignored, so "— 3 —" and "第3页 共9页" count as one; a header is kept on page 1, where it is
+    usually the title), then joins lines broken at the right margin.
+    """
+    page_lines = [[line.strip() for line in page.splitlines() if line.strip()] for page in pages]
+    headers, footers = _running_lines(page_lines)
+    kept: list[list[str]] = []
+    for number, lines in enumerate(page_lines, start=1):
+        out = []
+        for i, line in enumerate(lines):
+            key = _edge_key(line)
+            at_top, at_bottom = i < _EDGE_LINES, i >= len(lines) - _EDGE_LINES
+            if PAGE_NUMBER_LINE.match(line) and (at_top or at_bottom):
+                continue
+            if (at_top and number > 1 and key in headers) or (at_bottom and key in footers):
+                continue
+            out.append(line)
+        kept.append(out)
+    width = max((len(line) for lines in kept for line in lines), default=0)
+    parts: list[str] = []
+    starts: list[int] = []
+    length = 0
+    previous: str | None = None
+    for lines in kept:
+        page_start: int | None = None
+        for line in lines:
+            if previous is not None:
+                sep = "" if _wrapped(previous, line, width) else "\n"
+                if not sep and previous[-1].isascii() and previous[-1].isalnum() and line[0].isascii() and line[0].isalnum():
+                    sep = " "  # a Latin word wrap needs its space back
+                parts.append(sep)
+                length += len(sep)
+            if page_start is None:
+                page_start = length
+            parts.append(line)
+            length += len(line)
+            previous = line
+        starts.append(length if page_start is None else page_start)
+    return "".join(parts), tuple(starts)
+
+
+def _edge_key(line: str) -> str:
+    return re.sub(r"\d+", "#", re.sub(r"\s+", "", line))
+
+
+def _running_lines(page_lines: list[list[str]]) -> tuple[set[str], set[str]]:
+    """Keys of lines that recur at the top (headers) or bottom (footers) of at least half the pages (2 or more)."""
+    if len(page_lines) < 2:
+        return set(), set()
+    tops: Counter[str] = Counter()
+    bottoms: Counter[str] = Counter()
+    for lines in page_lines:
+        tops.update({_edge_key(line) for line in lines[:_EDGE_LINES]})
+        bottoms.update({_edge_key(line) for line in lines[-_EDGE_LINES:]})
+    need = max(2, (len(page_lines) + 1) // 2)
+    return {k for k, n in tops.items() if n >= need}, {k for k, n in bottoms.items() if n >= need}
+
+
+def _wrapped(previous: str, line: str, width: int) -> bool:
+    """``previous`` was broken at the margin: it is (nearly) as long as the longest line and ends mid-sentence."""
+    return width >= 10 and len(previous) >= 0.85 * width and not previous.endswith(LINE_ENDS) and not starts_clause(line)
+
