@@ -12,7 +12,7 @@ from qa.settings import Settings, settings_table
 @pytest.mark.parametrize(
     ("config", "env", "flags", "top_k"),
     [
-        ("", {}, {}, 8),
+        ("", {}, {}, 10),
         ("top_k = 5\n", {}, {}, 5),
         ("top_k = 5\n", {"PLANQA_TOP_K": "6"}, {}, 6),
         ("top_k = 5\n", {"PLANQA_TOP_K": "6"}, {"top_k": 7}, 7),
