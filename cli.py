@@ -276,10 +276,10 @@ def _batch(assistant: Any, path: Path, filters: Any) -> int:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    """Serve the Gradio app (``app.py``); flags of this command win over env and config like the others."""
+    """Serve the Gradio app (``ui.blocks``); flags of this command win over env and config like the others."""
     overrides = {name: getattr(args, name, None) for name in ("app_host", "app_port", "public", "users_file")}
     settings = settings.replace(**{name: value for name, value in overrides.items() if value is not None})
-    from app import run
+    from ui.blocks import run
 
     return run(settings)
 

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-import app
+from ui.blocks import build_app, serve
+from ui.render import DISCLAIMER
 
 CHROMIUM = Path("/usr/bin/chromium")
 DOCS = Path(__file__).resolve().parent.parent / "docs"
@@ -46,8 +47,8 @@ def servers(assistant, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dic
         settings = assistant.settings.replace(
             public=mode == "public", app_port=free_port(), feedback_path=base / mode / "feedback.jsonl", upload_dir=base / mode / "uploads",
         )
-        demo = app.build_app(assistant, settings)
-        app.serve(demo, settings, prevent_thread_lock=True, quiet=True)
+        demo = build_app(assistant, settings)
+        serve(demo, settings, prevent_thread_lock=True, quiet=True)
         demos.append(demo)
         urls[mode] = f"http://127.0.0.1:{settings.app_port}/"
     urls["feedback"] = str(base / "staff" / "feedback.jsonl")
@@ -113,7 +114,7 @@ def test_public_mode_has_chat_only_and_the_api_answers(browser, servers) -> None
 
     page, outside, _ = open_page(browser, servers["public"])
     assert page.get_by_role("tab", name="知识库").count() == 0 and page.get_by_text("知识库").count() == 0
-    assert page.get_by_text(app.DISCLAIMER).count() == 1
+    assert page.get_by_text(DISCLAIMER).count() == 1
     ask(page, "泰州市家庭医生签约服务由哪个处室负责?", 0)
     assert "责任处室" in page.locator("#pq-chat .pq-card").first.inner_text()
     page.screenshot(path=str(DOCS / "screenshot-public.png"), full_page=True)

@@ -124,8 +124,8 @@ def test_the_app_answers_over_a_chroma_server_and_follows_its_changes(server, pl
     """The Gradio app in http mode: its /ask API answers from the server's store, and sees another process's ingest."""
     import httpx
 
-    import app
     from qa.service import Assistant
+    from ui.blocks import build_app, serve
 
     settings = http_settings(server).replace(
         public=True, app_port=free_port(), feedback_path=tmp_path / "feedback.jsonl", upload_dir=tmp_path / "uploads"
@@ -133,8 +133,8 @@ def test_the_app_answers_over_a_chroma_server_and_follows_its_changes(server, pl
     emb = CountingEmbeddings()
     writer = open_store(settings, emb.model_id)
     Ingestor(settings, writer, emb).run([plans])
-    demo = app.build_app(Assistant(settings, open_store(settings, emb.model_id), emb), settings)
-    app.serve(demo, settings, prevent_thread_lock=True, quiet=True)
+    demo = build_app(Assistant(settings, open_store(settings, emb.model_id), emb), settings)
+    serve(demo, settings, prevent_thread_lock=True, quiet=True)
     url = f"http://127.0.0.1:{settings.app_port}/gradio_api/run/ask"
     try:
         result = httpx.post(url, json={"data": ["新增托位多少个?"]}, timeout=60).json()["data"][0]

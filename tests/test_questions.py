@@ -8,14 +8,15 @@ import re
 
 import pytest
 
-import app
 from backends import open_store
 from qa.answer.answers import REFUSAL_PREFIX, Answer
 from qa.ingest.pipeline import Ingestor
 from qa.normalize import search_form
 from qa.service import Assistant, clean_question
 from qa.settings import Settings
-from tests.test_app import no_injection
+from tests.test_render import no_injection
+from ui.chat import Chat, LimitExceeded
+from ui.render import render_answer_html, render_clause_tree_html, render_question_html
 
 MAX_QUESTION_CHARS = Settings().max_question_chars
 
@@ -64,7 +65,7 @@ def check_answer(answer: Answer, question: str, forbidden: tuple[str, ...] = ("�
         # extractive: every figure in the answer is in a cited clause
         cited = "".join(search_form(c.text) for c in answer.citations)
         assert all(n in cited for n in re.findall(r"\d+(?:\.\d+)?", search_form(re.sub(r"\[\d+\]", "", answer.text))))
-    for html in (app.render_question_html(question), app.render_answer_html(answer, turn=1)):
+    for html in (render_question_html(question), render_answer_html(answer, turn=1)):
         no_injection(html)
 
 
@@ -93,14 +94,14 @@ def test_bad_questions_get_a_sane_answer(assistant, kind: str) -> None:
 @pytest.mark.parametrize("kind", sorted(BAD_QUESTIONS))
 def test_bad_questions_through_the_chat_and_the_api(assistant, kind: str) -> None:
     settings = assistant.settings.replace(public=True, rate_limit_per_minute=0)
-    chat = app.Chat(assistant, settings)
+    chat = Chat(assistant, settings)
     question = BAD_QUESTIONS[kind]
     updates = list(chat.respond(question, [], [], None, "127.0.0.1"))
     for message in updates[-1].messages:
         no_injection(message["content"])
     if len(question.strip()) > settings.max_question_chars:
         assert "问题过长" in updates[-1].messages[-1]["content"]
-        with pytest.raises(app.LimitExceeded):
+        with pytest.raises(LimitExceeded):
             chat.api_answer(question, "127.0.0.1")
     else:
         payload = chat.api_answer(question, "127.0.0.1")
@@ -156,6 +157,6 @@ def test_injection_text_in_a_plan_is_data_to_the_extractive_answerer(poisoned: A
         for sentence in re.split(r"(?<=[。；;])", re.sub(r"\[\d+\]", "", answer.text)):
             if sentence.strip():
                 assert any(search_form(sentence) in search_form(c.text) for c in answer.citations), sentence
-    no_injection(app.render_answer_html(answer))
+    no_injection(render_answer_html(answer))
     for chunk in poisoned.searcher.chunks_of("poisoned-2024"):  # the plan's own markup is shown as text too
-        no_injection(app.render_clause_tree_html("x", [chunk]))
+        no_injection(render_clause_tree_html("x", [chunk]))

@@ -1,0 +1,259 @@
+"""Every piece of the app's HTML: pure functions of answers, clauses, plans and reports. All plan and user text
+goes through :func:`esc`, so nothing in a plan or a question can add markup, Markdown or a link. No gradio here.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from qa.answer.answers import Answer, Citation
+from qa.settings import Settings
+from qa.text import CITATION_MARKER, split_after_ends
+
+if TYPE_CHECKING:
+    from qa.ingest.pipeline import IngestReport
+    from qa.library import PlanRow
+    from qa.search.hybrid import SearchResult
+    from qa.store import StoredChunk
+
+TITLE = "PlanQA 卫生健康规划问答"
+DISCLAIMER = "回答仅摘录所收录的规划文件原文，不构成官方解释。"
+
+
+# ------------------------------------------------------------------------------------------ escaping
+
+# Markdown/LaTeX punctuation becomes a character reference too, so text stays text even in a Markdown renderer.
+_MARKDOWN_CHARS = {ord(ch): f"&#{ord(ch)};" for ch in "\\`*_[]{}()#+!|~$"}
+
+
+def esc(text: Any) -> str:
+    """Plan or user text made inert for HTML and Markdown components (line breaks kept as ``<br>``)."""
+    escaped = html.escape(str(text if text is not None else ""), quote=True).translate(_MARKDOWN_CHARS)
+    return escaped.replace("\r\n", "\n").replace("\n", "<br>")
+
+
+def _marker_id(turn: int, marker: int) -> str:
+    return f"pq-{int(turn)}-{int(marker)}"
+
+
+# ------------------------------------------------------------------------------------------ answers
+
+
+def highlight_html(text: str, quote: str) -> str:
+    """The clause ``text`` escaped, with the quoted evidence (or each of its sentences found in it) in ``<mark>``."""
+    spans: list[tuple[int, int]] = []
+    quote = (quote or "").strip()
+    if quote:
+        pieces = [quote] if quote in text else [p.strip() for p in split_after_ends(quote) if len(p.strip()) >= 4]
+        for piece in pieces:
+            at = text.find(piece)
+            if at >= 0:
+                spans.append((at, at + len(piece)))
+    out: list[str] = []
+    pos = 0
+    for start, end in sorted(spans):
+        if start < pos:  # overlapping pieces: extend the previous highlight instead
+            start = pos
+        if start >= end:
+            continue
+        out.append(esc(text[pos:start]))
+        out.append(f"<mark>{esc(text[start:end])}</mark>")
+        pos = end
+    out.append(esc(text[pos:]))
+    return "".join(out)
+
+
+def render_card_html(citation: Citation, turn: int, related: bool = False) -> str:
+    """One source card: plan title, clause path, issuer and year, the full clause (evidence marked), office."""
+    meta = [esc(part) for part in (citation.issuer, f"{citation.year}年" if citation.year else "", citation.page_label) if part]
+    if citation.office:
+        meta.append(f"责任处室：{esc(citation.office)}")
+    body = esc(citation.text) if related else highlight_html(citation.text, citation.quote)
+    anchor = "" if related else f' id="{_marker_id(turn, citation.marker)}"'
+    number = "" if related else f'<span class="pq-num">[{int(citation.marker)}]</span> '
+    return (
+        f'<div class="pq-card{" pq-card-related" if related else ""}"{anchor}>'
+        f'<div class="pq-card-head">{number}<span class="pq-card-title">《{esc(citation.title)}》</span>'
+        f'<span class="pq-path">{esc(citation.path_label)}</span></div>'
+        + (f'<div class="pq-card-meta">{" · ".join(meta)}</div>' if meta else "")
+        + f'<div class="pq-clause">{body}</div></div>'
+    )
+
+
+def render_answer_text_html(answer: Answer, turn: int) -> str:
+    """The answer text escaped, each valid ``[n]`` a link to its source card."""
+    valid = {c.marker for c in answer.citations}
+    out: list[str] = []
+    pos = 0
+    for match in CITATION_MARKER.finditer(answer.text):
+        out.append(esc(answer.text[pos : match.start()]))
+        n = int(match.group(1))
+        if n in valid:
+            out.append(f'<a class="pq-marker" href="#{_marker_id(turn, n)}" title="来源 {n}">[{n}]</a>')
+        else:
+            out.append(esc(match.group(0)))
+        pos = match.end()
+    out.append(esc(answer.text[pos:]))
+    return "".join(out)
+
+
+def render_answer_html(answer: Answer, turn: int = 0) -> str:
+    """A whole answer for the chat: notices, the text with linked markers, the source (or 可能相关) cards, footer.
+
+    A refusal has its own style (class ``pq-refused``, a badge) and shows the nearest clauses as 可能相关.
+    """
+    kind = "pq-answer pq-refused" if answer.refused else "pq-answer"
+    parts = [f'<div class="{kind}">']
+    if answer.refused:
+        parts.append('<div class="pq-badge">未找到依据</div>')
+    for notice in answer.notices:
+        parts.append(f'<div class="pq-notice">{esc(notice)}</div>')
+    parts.append(f'<div class="pq-text">{render_answer_text_html(answer, turn)}</div>')
+    if answer.citations and not answer.refused:
+        cards = "".join(render_card_html(c, turn) for c in answer.citations)
+        parts.append(f'<div class="pq-sources"><div class="pq-sources-title">来源</div>{cards}</div>')
+    if answer.related:
+        cards = "".join(render_card_html(c, turn, related=True) for c in answer.related)
+        parts.append(f'<div class="pq-sources pq-related"><div class="pq-sources-title">可能相关</div>{cards}</div>')
+    seconds = answer.timings.get("total_ms", 0) / 1000
+    parts.append(f'<div class="pq-foot">{esc(answerer_label(answer.answerer))} · {seconds:.1f} 秒</div>')
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def render_question_html(question: str) -> str:
+    return f'<div class="pq-question">{esc(question)}</div>'
+
+
+def render_streaming_html(text: str) -> str:
+    """The text streamed so far (replaced by :func:`render_answer_html` when the answer is final)."""
+    body = esc(text) if text else "正在检索条款…"
+    return f'<div class="pq-answer pq-streaming"><div class="pq-text">{body}</div></div>'
+
+
+def render_message_html(message: str, kind: str = "limit") -> str:
+    """A system message in the chat: ``limit`` (rate, length) or ``error``."""
+    return f'<div class="pq-answer pq-{esc(kind)}"><div class="pq-text">{esc(message)}</div></div>'
+
+
+def answer_plain_text(answer: Answer) -> str:
+    """What 复制回答 copies: the answer, its sources as ``[n] 《title》path``, and any notice."""
+    parts = [answer.text]
+    if answer.citations and not answer.refused:
+        parts.append("来源：\n" + answer.sources_block())
+    parts.extend(answer.notices)
+    return "\n\n".join(p for p in parts if p)
+
+
+def answerer_label(name: str) -> str:
+    if name.startswith("llm:"):
+        return f"大模型 {name[4:]}"
+    return "抽取式（原文摘录）"
+
+
+# ------------------------------------------------------------------------------------------ knowledge base views
+
+
+def render_plans_html(rows: Sequence[PlanRow]) -> str:
+    if not rows:
+        return '<div class="pq-empty">知识库为空：上传规划文件，或在命令行运行 <code>planqa ingest</code>。</div>'
+    head = "<tr><th>规划</th><th>编号</th><th>地区</th><th>年份</th><th>条款</th><th>文件</th></tr>"
+    body = "".join(
+        f"<tr><td>{esc(r.title)}</td><td><code>{esc(r.doc_id)}</code></td><td>{esc(r.region)}</td>"
+        f"<td>{esc(r.year or '')}</td><td>{r.clauses}</td><td>{esc(r.source)}</td></tr>"
+        for r in rows
+    )
+    total = sum(r.clauses for r in rows)
+    return f'<table class="pq-table"><thead>{head}</thead><tbody>{body}</tbody></table><div class="pq-foot">{len(rows)} 份规划，{total} 条条款</div>'
+
+
+def render_clause_tree_html(title: str, chunks: Sequence[StoredChunk]) -> str:
+    """A plan's clauses in order: heading lines when the chain changes, then path, text and office per clause."""
+    if not chunks:
+        return '<div class="pq-empty">没有条款。</div>'
+    parts = [f'<div class="pq-tree"><div class="pq-tree-title">《{esc(title)}》 {len(chunks)} 个片段</div>']
+    last: list[str] = []
+    for chunk in chunks:
+        m = chunk.metadata
+        headings = [h for h in str(m.get("headings", "")).split("\n") if h]
+        for depth, heading in enumerate(headings):
+            if last[: depth + 1] != headings[: depth + 1]:
+                parts.append(f'<div class="pq-tree-heading" style="margin-left:{depth * 1.2:.1f}em">{esc(heading)}</div>')
+        last = headings
+        part = f' <span class="pq-part">第{int(m.get("part", 1))}/{int(m.get("parts", 1))}段</span>' if int(m.get("parts", 1) or 1) > 1 else ""
+        office = f'<div class="pq-card-meta">责任处室：{esc(m.get("office"))}</div>' if m.get("office") else ""
+        parts.append(
+            f'<div class="pq-tree-clause" style="margin-left:{len(headings) * 1.2:.1f}em">'
+            f'<span class="pq-path">{esc(m.get("path_label", ""))}</span>{part}'
+            f'<div class="pq-clause">{esc(chunk.text)}</div>{office}</div>'
+        )
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def render_hits_html(result: SearchResult) -> str:
+    """命中测试: ranked clauses with the fused (RRF) score and each leg's rank and score."""
+    notes = []
+    if result.filters:
+        f = result.filters
+        described = "；".join(x for x in (
+            "规划 " + "、".join(sorted(f.doc_ids)) if f.doc_ids else "",
+            "地区 " + "、".join(sorted(f.regions)) if f.regions else "",
+            "年份 " + "、".join(str(y) for y in sorted(f.years)) if f.years else "",
+        ) if x)
+        notes.append(f"筛选：{esc(described)}")
+    if result.uncovered:
+        notes.append(f"没有规划覆盖：{esc('、'.join(result.uncovered))}")
+    notes.append(f"检索文本：{esc(result.search_text)}")
+    notes.append(f"{result.timings.get('total_ms', 0):.0f} ms")
+    head = '<div class="pq-foot">' + " · ".join(notes) + "</div>"
+    if not result.hits:
+        return head + '<div class="pq-empty">没有命中。</div>'
+    rows = "".join(
+        f"<tr><td>{rank}</td><td>{hit.score:.4f}</td>"
+        f"<td>{'#' + str(hit.dense_rank) if hit.dense_rank else '–'} <small>{hit.dense_score:.3f}</small></td>"
+        f"<td>{'#' + str(hit.lexical_rank) if hit.lexical_rank else '–'} <small>{hit.lexical_score:.2f}</small></td>"
+        f'<td><div class="pq-card-title">《{esc(hit.title)}》<span class="pq-path">{esc(hit.path_label)}</span></div>'
+        f'<div class="pq-clause">{esc(hit.text)}</div></td></tr>'
+        for rank, hit in enumerate(result.hits, start=1)
+    )
+    return (
+        head + '<table class="pq-table pq-hits"><thead><tr><th>#</th><th>融合分</th><th>向量</th><th>词项</th><th>条款</th></tr></thead>'
+        f"<tbody>{rows}</tbody></table>"
+    )
+
+
+def render_report_html(report: IngestReport, notes: Sequence[str] = ()) -> str:
+    """An ingest report (upload or re-index) as a table, plus upload problems."""
+    status = {"new": "新增", "updated": "已更新", "unchanged": "未变", "failed": "失败", "pruned": "已移除"}
+    parts = [f'<div class="pq-notice">{esc(n)}</div>' for n in notes]
+    if report.results:
+        rows = "".join(
+            f'<tr class="pq-{esc(r.status)}"><td>{esc(r.name)}</td><td>{esc(status.get(r.status, r.status))}</td>'
+            f"<td>{r.clauses}</td><td>{r.chunks}</td><td>{esc(r.message)}</td></tr>"
+            for r in report.results
+        )
+        parts.append(
+            '<table class="pq-table"><thead><tr><th>文件</th><th>结果</th><th>条款</th><th>片段</th><th>说明</th></tr></thead>'
+            f"<tbody>{rows}</tbody></table>"
+        )
+    parts.append(f'<div class="pq-foot">{len(report.results)} 个文件，用时 {report.seconds:.1f} 秒</div>')
+    return "".join(parts)
+
+
+# ------------------------------------------------------------------------------------------ the page
+
+
+def header_html(settings: Settings, answerer: str) -> str:
+    mode = "公众版" if settings.public else "工作人员版"
+    parts = [
+        '<div id="pq-header">',
+        f"<h1>{esc(TITLE)}</h1>",
+        f'<div class="pq-sub">{esc(mode)} · 回答方式：{esc(answerer_label(answerer))} · 每个回答都注明所依据的条款</div>',
+    ]
+    if settings.public:
+        parts.append(f'<div class="pq-disclaimer">{esc(DISCLAIMER)}</div>')
+    parts.append("</div>")
+    return "".join(parts)
