@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from qa.answer.extractive import question_kind
+from qa.answer.question import question_kind
 from qa.search.hybrid import ClauseRetriever, Filters
 
 pytestmark = pytest.mark.slow

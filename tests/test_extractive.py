@@ -1,21 +1,13 @@
-"""The extractive answerer's reading of questions and quoting of clauses: pure parts, table-driven on real text."""
+"""The extractive answerer's quoting of clauses: pure parts, table-driven on real text (its reading of questions:
+tests/test_question.py; its weights: tests/test_answer_weights.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from qa.answer.extractive import (
-    ExtractiveAnswerer,
-    Term,
-    expected_units,
-    has_figure,
-    insisted_words,
-    question_kind,
-    summary_of,
-    topic_text,
-    year_context,
-    years_fit,
-)
+from qa.answer.extractive import ExtractiveAnswerer, summary_of
+from qa.answer.figures import has_figure, year_context, years_fit
+from qa.answer.question import Term
 from qa.search.lexical import Tokenizer, colloquial_in, expand_query
 
 GUIZHOU_TARGETS = (
@@ -27,31 +19,6 @@ GANZHOU_32 = (
     "年内新增省级卫生县城(乡镇)26个,确保卫生乡镇创建率达50%。"
 )
 LONGGANG_10 = "(十)推进智慧医院建设。完善“龙岗健康在线”微信号便民惠民服务,争取用户突破200万。"
-
-
-@pytest.mark.parametrize(
-    ("question", "kind"),
-    [
-        ("哪些规划提出要开展“西学中”培训?", "which_plans"),
-        ("泰州开展“廉洁机关”建设由哪个处室负责?", "office"),
-        ("泰州市人民医院的院长是谁?", "person"),
-        ("泰州2023年在托育方面定了什么目标?", "target"),
-        ("任城区2021年在中医药传承创新方面要做哪些事?", "list"),
-        ("任城区戴眼镜的学生越来越多,区里今年管这件事吗?", "list"),
-        ("贵州省2021年新冠疫苗的接种率是多少?", "number"),
-        ("到2022年呢?", "general"),
-    ],
-)
-def test_question_kind(question: str, kind: str) -> None:
-    assert question_kind(question) == kind
-
-
-@pytest.mark.parametrize(
-    ("question", "units"),
-    [("任城区新建实验室要投资多少钱?", ["元"]), ("人均预期寿命达到多少岁?", ["岁"]), ("卫生乡镇的创建率要达到多少?", [r"%|‰|成|/10万|全覆盖|100%"]), ("新增多少托位?", [])],
-)
-def test_expected_units(question: str, units: list[str]) -> None:
-    assert expected_units(question) == units
 
 
 @pytest.mark.parametrize(
@@ -81,13 +48,6 @@ def test_has_figure(sentence: str, units: list[str], figure: bool) -> None:
 )
 def test_years_fit(sentence: str, asked: list[int], plan_years: tuple[int, ...], fits: bool) -> None:
     assert years_fit(sentence, asked, plan_years) is fits
-
-
-def test_question_words_and_insistence() -> None:
-    assert "多少" not in topic_text("龙岗区要新增多少个普惠托位?") and "普惠托位" in topic_text("龙岗区要新增多少个普惠托位?")
-    assert insisted_words("龙岗区哪家医院的眼科水平最好?") == [("最好", "最好")]
-    assert insisted_words("在赣州怎样申领生育津贴?")[0][0] == "怎样申领"
-    assert insisted_words("龙岗区眼科有什么合作?") == []
 
 
 def test_colloquial_words_map_to_plan_terms_longest_first() -> None:
