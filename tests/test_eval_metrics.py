@@ -218,7 +218,7 @@ def test_check_reports_duplicate_ids(plans):
 def test_settings_carry_the_calibrated_refusal_thresholds():
     """The app, the CLI and the eval run with the settings' thresholds; `eval calibrate` chose them on the calib
     split. When a recalibration changes them, the settings' defaults must follow (and the reverse)."""
-    from eval.runner import CALIBRATION_PATH, read_calibration
+    from eval.calibrate import CALIBRATION_PATH, read_calibration
     from qa.settings import Settings
 
     coverage, confidence, calib = read_calibration(CALIBRATION_PATH)
