@@ -174,7 +174,7 @@ def _progress_bar(total: int) -> Any:
 
 
 def _filters_from(args: argparse.Namespace) -> Any:
-    from qa.search.hybrid import Filters
+    from qa.search.results import Filters
 
     return Filters.of(args.plan, args.region, args.year) or None
 

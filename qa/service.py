@@ -13,7 +13,8 @@ from qa.answer.answers import Answer
 from qa.answer.extractive import ExtractiveAnswerer, RefusalPolicy
 from qa.answer.followup import standalone_questions
 from qa.embeddings import ClauseEmbeddings
-from qa.search.hybrid import Filters, HybridSearcher, SearchResult
+from qa.search.hybrid import HybridSearcher
+from qa.search.results import Filters, SearchResult
 from qa.settings import Settings
 from qa.store import ClauseStore
 

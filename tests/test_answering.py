@@ -7,7 +7,8 @@ import json
 import pytest
 
 from qa.answer.question import question_kind
-from qa.search.hybrid import ClauseRetriever, Filters
+from qa.search.results import Filters
+from qa.search.retriever import ClauseRetriever
 
 pytestmark = pytest.mark.slow
 

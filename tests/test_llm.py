@@ -11,7 +11,7 @@ import pytest
 
 from qa.answer.answers import REFUSAL_PREFIX, Answer, Citation
 from qa.answer.llm import LLMAnswerer, clause_block
-from qa.search.hybrid import Filters, Retrieved, SearchResult
+from qa.search.results import Filters, Retrieved, SearchResult
 from qa.settings import Settings
 from qa.store import StoredChunk
 from tests.fake_openai import FakeOpenAI

@@ -127,7 +127,7 @@ def test_highlight_marks_the_quoted_evidence(text: str, quote: str, marked: list
 
 def test_knowledge_base_views_escape_document_text() -> None:
     from qa.ingest.pipeline import FileResult, IngestReport
-    from qa.search.hybrid import Filters, Retrieved, SearchResult
+    from qa.search.results import Filters, Retrieved, SearchResult
     from qa.store import StoredChunk
 
     evil = EVIL[1]

@@ -25,7 +25,7 @@ from ui.render import TITLE, esc, header_html, render_clause_tree_html, render_h
 if TYPE_CHECKING:
     import gradio as gr
 
-    from qa.search.hybrid import Filters
+    from qa.search.results import Filters
     from qa.service import Assistant
 
 EXAMPLES = (
@@ -69,7 +69,7 @@ def filter_choices(library: Library) -> tuple[list[tuple[str, str]], list[str], 
 
 
 def make_filters(plans: Sequence[str] | None, regions: Sequence[str] | None, years: Sequence[str] | None) -> "Filters | None":
-    from qa.search.hybrid import Filters
+    from qa.search.results import Filters
 
     return Filters.of(plans or (), regions or (), [int(y) for y in (years or ())]) or None
 

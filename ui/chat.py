@@ -16,7 +16,7 @@ from ui.limits import Limits
 from ui.render import answer_plain_text, render_answer_html, render_message_html, render_question_html, render_streaming_html
 
 if TYPE_CHECKING:
-    from qa.search.hybrid import Filters
+    from qa.search.results import Filters
     from qa.service import Assistant
 
 log = logging.getLogger("planqa.app")

@@ -15,7 +15,7 @@ from qa.text import CITATION_MARKER, split_after_ends
 if TYPE_CHECKING:
     from qa.ingest.pipeline import IngestReport
     from qa.library import PlanRow
-    from qa.search.hybrid import SearchResult
+    from qa.search.results import SearchResult
     from qa.store import StoredChunk
 
 TITLE = "PlanQA 卫生健康规划问答"

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from qa.normalize import search_form
-from qa.search.hybrid import Retrieved
+from qa.search.results import Retrieved
 from qa.text import CITATION_MARKER, sentences
 
 REFUSAL_PREFIX = "所检索的规划文件中没有找到"

@@ -24,8 +24,8 @@ from qa.answer.question import Term, answer_kind, expected_units, insisted, noun
 from qa.answer.question import terms as question_terms
 from qa.answer.weights import AnswerWeights
 from qa.normalize import search_form
-from qa.search.hybrid import Retrieved, SearchResult
 from qa.search.lexical import Tokenizer, colloquial_terms
+from qa.search.results import Retrieved, SearchResult
 from qa.text import clip
 from qa.text import sentences as text_sentences
 

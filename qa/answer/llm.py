@@ -20,7 +20,7 @@ from typing import Any
 from langchain_core.prompts import ChatPromptTemplate
 
 from qa.answer.answers import REFUSAL_PREFIX, Answer, Citation, check_grounding
-from qa.search.hybrid import Retrieved, SearchResult
+from qa.search.results import Retrieved, SearchResult
 from qa.settings import Settings
 from qa.text import CITATION_MARKER, clip, sentences
 

@@ -3,6 +3,9 @@
 Questions are normalised like clauses (t2s, width, whitespace). Filters by plan, region and year can be given,
 and are inferred from the question when it names a place or a year ("赣州…", "2021年…") without an LLM; a
 named place or year that no stored plan covers is reported, so the answerer can refuse a near miss.
+
+What a search returns lives in ``qa.search.results``, the fusion of the two legs in ``qa.search.fusion``, and
+the same search as a LangChain retriever in ``qa.search.retriever``.
 """
 
 from __future__ import annotations
@@ -11,94 +14,17 @@ import dataclasses
 import re
 import threading
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from langchain_core.callbacks import CallbackManagerForRetrieverRun
-from langchain_core.documents import Document as LCDocument
-from langchain_core.retrievers import BaseRetriever
-from pydantic import ConfigDict
-
 from qa.embeddings import ClauseEmbeddings
 from qa.normalize import search_form, to_simplified
+from qa.search.fusion import fuse, interleave_by_plan
 from qa.search.lexical import BM25Index, Tokenizer, expand_query
+from qa.search.results import Filters, SearchResult
 from qa.search.scope import PlanInfo, Scope, infer_scope, named_years, place_core
 from qa.store import ClauseStore, StoredChunk
 from qa.text import ADMIN_SUFFIXES, COMMON_ADMIN_SUFFIXES, suffix_pattern
-
-RRF_K = 60
-
-
-@dataclass(frozen=True)
-class Filters:
-    """Restrict retrieval to plans (doc ids), regions (substring of the plan's region) or years."""
-
-    doc_ids: frozenset[str] = frozenset()
-    regions: frozenset[str] = frozenset()
-    years: frozenset[int] = frozenset()
-
-    def __bool__(self) -> bool:
-        return bool(self.doc_ids or self.regions or self.years)
-
-    @classmethod
-    def of(cls, doc_ids: Sequence[str] = (), regions: Sequence[str] = (), years: Sequence[int] = ()) -> Filters:
-        return cls(frozenset(doc_ids), frozenset(regions), frozenset(int(y) for y in years))
-
-
-@dataclass(frozen=True)
-class Retrieved:
-    """One retrieved clause with its fused score and how each leg ranked it (ranks are 1-based; 0 = not found)."""
-
-    chunk: StoredChunk
-    score: float
-    dense_rank: int = 0
-    dense_score: float = 0.0
-    lexical_rank: int = 0
-    lexical_score: float = 0.0
-
-    @property
-    def meta(self) -> dict[str, Any]:
-        return self.chunk.metadata
-
-    @property
-    def doc_id(self) -> str:
-        return self.chunk.doc_id
-
-    @property
-    def text(self) -> str:
-        return self.chunk.text
-
-    @property
-    def path_label(self) -> str:
-        return str(self.meta.get("path_label", ""))
-
-    @property
-    def title(self) -> str:
-        return str(self.meta.get("short_title") or self.meta.get("title", ""))
-
-    def as_dict(self) -> dict[str, Any]:
-        m = self.meta
-        return {
-            "doc_id": self.doc_id, "title": self.title, "path": m.get("path"), "path_label": self.path_label,
-            "text": self.text, "office": m.get("office", ""), "start": m.get("start"), "end": m.get("end"), "page": m.get("page", 0),
-            "score": round(self.score, 5), "dense_rank": self.dense_rank, "dense_score": round(self.dense_score, 4),
-            "lexical_rank": self.lexical_rank, "lexical_score": round(self.lexical_score, 3),
-        }
-
-
-@dataclass
-class SearchResult:
-    """Ranked clauses plus what the searcher understood of the question."""
-
-    question: str
-    search_text: str
-    hits: list[Retrieved]
-    filters: Filters
-    inferred: Filters = field(default_factory=Filters)
-    uncovered: list[str] = field(default_factory=list)  # places/years named in the question that no plan covers
-    years: tuple[int, ...] = ()  # years the question names
-    timings: dict[str, float] = field(default_factory=dict)
 
 
 class HybridSearcher:
@@ -205,11 +131,6 @@ class HybridSearcher:
         text = to_simplified(question)
         return infer_scope(text, self.tokenizer.places(text), self.plans, self._mentioned_in_corpus)
 
-    def infer_filters(self, question: str) -> tuple[Filters, list[str]]:
-        """Places and years the question names -> filters; also the named ones no stored plan covers."""
-        scope = self.scope(question)
-        return Filters.of(doc_ids=sorted(scope.doc_ids)), list(scope.uncovered)
-
     def _mentioned_in_corpus(self, place: str) -> bool:
         """A place named inside some clause (于都县 in the Ganzhou plan) is not 'uncovered'."""
         snapshot = self._snapshot
@@ -284,38 +205,6 @@ def _signature(records: dict[str, Any]) -> tuple:
     return tuple(sorted((r.doc_id, r.doc_hash) for r in records.values()))
 
 
-def fuse(dense: Sequence[StoredChunk], lexical: Sequence[tuple[str, float]], chunks: dict[str, StoredChunk]) -> list[Retrieved]:
-    """Reciprocal rank fusion (k=60) of the two legs; a leg that is empty simply does not vote."""
-    scores: dict[str, float] = {}
-    info: dict[str, dict[str, Any]] = {}
-    for rank, chunk in enumerate(dense, start=1):
-        scores[chunk.chunk_id] = scores.get(chunk.chunk_id, 0.0) + 1.0 / (RRF_K + rank)
-        info.setdefault(chunk.chunk_id, {"chunk": chunk}).update(dense_rank=rank, dense_score=chunk.score)
-    for rank, (cid, score) in enumerate(lexical, start=1):
-        if cid not in chunks and cid not in info:
-            continue
-        scores[cid] = scores.get(cid, 0.0) + 1.0 / (RRF_K + rank)
-        info.setdefault(cid, {"chunk": chunks.get(cid)}).update(lexical_rank=rank, lexical_score=score)
-    ranked = sorted(scores, key=lambda cid: -scores[cid])
-    return [Retrieved(score=scores[cid], **info[cid]) for cid in ranked]
-
-
-def interleave_by_plan(hits: Sequence[Retrieved]) -> list[Retrieved]:
-    """Round-robin over plans in the order of their best hit: each plan's 1st, then each plan's 2nd, …
-
-    Used when a question names several plans: a joint ranking lets the plan with more matching clauses fill
-    the top ranks, and a cross-plan answer needs each named plan's best clause.
-    """
-    per_plan: dict[str, list[Retrieved]] = {}
-    for hit in hits:
-        per_plan.setdefault(hit.doc_id, []).append(hit)
-    out: list[Retrieved] = []
-    depth = max((len(v) for v in per_plan.values()), default=0)
-    for i in range(depth):
-        out.extend(v[i] for v in per_plan.values() if i < len(v))
-    return out
-
-
 def _plan_info(doc_id: str, meta: dict[str, Any], mentioned_years: set[int] = frozenset()) -> PlanInfo:  # type: ignore[assignment]
     title = str(meta.get("title", ""))
     short = str(meta.get("short_title", "")) or title
@@ -346,20 +235,3 @@ def _place_words(plans) -> set[str]:  # type: ignore[no-untyped-def]
 
 def _ms(started: float) -> float:
     return round((time.perf_counter() - started) * 1000, 2)
-
-
-class ClauseRetriever(BaseRetriever):
-    """The hybrid searcher as a LangChain retriever, so the answer chain is an ordinary LangChain chain."""
-
-    model_config = ConfigDict(arbitrary_types_allowed=True)
-
-    searcher: Any
-    k: int = 8
-    filters: Filters | None = None
-
-    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[LCDocument]:
-        result = self.searcher.search(query, k=self.k, filters=self.filters)
-        return [
-            LCDocument(page_content=hit.text, metadata={**hit.meta, "score": hit.score, "chunk_id": hit.chunk.chunk_id})
-            for hit in result.hits
-        ]
