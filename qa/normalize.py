@@ -8,8 +8,10 @@ and matched). Questions go through the same :func:`search_form`, so 衛生 finds
 from __future__ import annotations
 
 import re
+import tomllib
 import unicodedata
 from functools import lru_cache
+from importlib import resources
 
 # A CJK character followed by its pinyin in parentheses, as pasted from annotated web pages: 衛(wèi)生.
 # Only lowercase Latin letters with tone marks qualify, so (一), (1), (AED) and (备案制管理) are left alone;
@@ -45,8 +47,35 @@ def strip_question_padding(line: str) -> str:
     return _SPACED_QMARKS.sub("", line)
 
 
+# Radical and compatibility code points a PDF text layer returns for ordinary characters ("（⼀）" = U+2F00):
+# Kangxi Radicals, CJK Radicals Supplement, CJK Compatibility Ideographs (and their supplement).
+_RADICAL_FORMS = re.compile("[\u2e80-\u2eff\u2f00-\u2fdf\uf900-\ufaff\U0002f800-\U0002fa1f]")
+
+
+@lru_cache(maxsize=1)
+def _radical_table() -> dict[str, str]:
+    """``qa/data/radicals.toml``: the radicals NFKC leaves alone (⻔ -> 门, ⺠ -> 民)."""
+    text = (resources.files("qa") / "data" / "radicals.toml").read_text(encoding="utf-8")
+    return dict(tomllib.loads(text)["radicals"])
+
+
+def _ordinary_character(match: re.Match[str]) -> str:
+    ch = match.group(0)
+    return _radical_table().get(ch) or unicodedata.normalize("NFKC", ch)
+
+
+def unify_radicals(text: str) -> str:
+    """Radical and compatibility code points -> the ordinary characters they show: ``（⼀）部⻔`` -> ``（一）部门``.
+
+    Only those code points change (by NFKC, or for the simplified radicals NFKC keeps, by a table), so the
+    plan's full-width punctuation stays as written.
+    """
+    return _RADICAL_FORMS.sub(_ordinary_character, text) if _RADICAL_FORMS.search(text) else text
+
+
 def repair_line(line: str) -> str:
     """Display form of one source line: noise removed, the plan's own script and punctuation kept."""
+    line = unify_radicals(line)
     line = strip_pinyin(line)
     line = strip_question_padding(line)
     return _EDGE_SPACE.sub("", line)
