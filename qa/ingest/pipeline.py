@@ -143,10 +143,7 @@ class Ingestor:
         report = IngestReport()
         files, problems = discover(paths)
         report.results.extend(problems)
-        try:
-            repaired = self.store.repair()
-        except StoreError:
-            raise
+        repaired = self.store.repair()
         if repaired:
             log.warning("removed chunks of interrupted ingests for: %s", ", ".join(repaired))
         committed = self.store.documents()
