@@ -68,14 +68,15 @@ def unify_radicals(text: str) -> str:
     """Radical and compatibility code points -> the ordinary characters they show: ``（⼀）部⻔`` -> ``（一）部门``.
 
     Only those code points change (by NFKC, or for the simplified radicals NFKC keeps, by a table), so the
-    plan's full-width punctuation stays as written.
+    plan's full-width punctuation stays as written. One character for one, so offsets into the text still hold.
+    The display text keeps what the source has (a clause is its span with noise deleted); the marker reader
+    (:mod:`qa.ingest.markers`) and :func:`search_form` read through this.
     """
     return _RADICAL_FORMS.sub(_ordinary_character, text) if _RADICAL_FORMS.search(text) else text
 
 
 def repair_line(line: str) -> str:
     """Display form of one source line: noise removed, the plan's own script and punctuation kept."""
-    line = unify_radicals(line)
     line = strip_pinyin(line)
     line = strip_question_padding(line)
     return _EDGE_SPACE.sub("", line)
@@ -96,11 +97,12 @@ def to_simplified(text: str) -> str:
 def search_form(text: str) -> str:
     """The normalised text used for embedding, lexical search and evidence matching.
 
-    Pinyin glosses and '?' noise removed, NFKC (full-width letters/digits/punctuation to half-width),
+    Pinyin glosses and '?' noise removed, radicals as the characters they show (部⻔ -> 部门), NFKC (full-width
+    letters/digits/punctuation to half-width),
     traditional -> simplified, all whitespace removed (PDF text spaces digits: ``2020 年``), lowercase.
     """
     text = strip_pinyin(text)
-    text = unicodedata.normalize("NFKC", text)
+    text = unicodedata.normalize("NFKC", unify_radicals(text))
     text = text.replace("?", "")
     text = to_simplified(text)
     return _WHITESPACE.sub("", text).lower()

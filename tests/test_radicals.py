@@ -1,6 +1,7 @@
 """qa.normalize.unify_radicals and its table qa/data/radicals.toml: the radical and compatibility code points a PDF
 text layer gives for ordinary characters (pypdf on a web page printed by Chrome) read as those characters, so that
-"（⼀）" is the marker (一); the plan's own full-width punctuation is left as written."""
+"（⼀）" is the marker (一) and 部⻔ is searched as 部门; the plan's own full-width punctuation is left as written, and
+so is the display text (a clause is its span with noise deleted)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ from importlib import resources
 
 import pytest
 
-from qa.ingest.markers import read_marker
-from qa.normalize import repair_line, unify_radicals
+from qa.ingest.cleaning import source_lines
+from qa.ingest.markers import read_marker, starts_clause
+from qa.ingest.parsing import parse_plan
+from qa.normalize import search_form, unify_radicals
 
 
 @pytest.mark.parametrize(
@@ -31,14 +34,21 @@ from qa.normalize import repair_line, unify_radicals
 )
 def test_radicals_read_as_ordinary_characters(pdf_text: str, ordinary: str) -> None:
     assert unify_radicals(pdf_text) == ordinary
-    assert repair_line(pdf_text) == ordinary
+    assert len(unify_radicals(pdf_text)) == len(pdf_text)  # one for one: offsets hold
+    assert search_form(pdf_text) == search_form(ordinary)
+    assert [line.text for line in source_lines(f"  {pdf_text}\n").lines] == [pdf_text]  # display text as written
 
 
-def test_a_radical_marker_is_recognised_after_repair() -> None:
-    raw = read_marker("（⼀）建⽴健全体系机制")
-    assert raw is None or raw.style != "cn_paren"  # U+2F00 is no numeral
-    marker = read_marker(repair_line("（⼀）建⽴健全体系机制"))
+def test_a_radical_marker_is_read_as_the_marker_it_shows() -> None:
+    marker = read_marker("（⼀）建⽴健全体系机制")
     assert marker is not None and (marker.style, marker.number, marker.label) == ("cn_paren", 1, "（一）")
+    assert marker.rest == "建⽴健全体系机制"  # the text's own characters
+    assert starts_clause("（⼆）开展专项⾏动") and not starts_clause("⼆是开展专项⾏动")
+
+
+def test_a_radical_heading_of_a_web_page_pdf_opens_its_clause() -> None:
+    text = "⼀、重点任务\n（⼀）建⽴健全体系机制\n1.领导体系。负责统筹推动。\n2.⼯作机制。实⾏定期联席会议制度。\n（⼆）开展专项⾏动\n1.开展⼲预⾏动。"
+    assert [c.path_key for c in parse_plan(text).clauses] == ["一、/（一）/1.", "一、/（一）/2.", "一、/（二）/1."]
 
 
 def test_the_radical_table_maps_radicals_to_whole_characters() -> None:

@@ -14,7 +14,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from qa.ingest.markers import MARKER_START
+from qa.ingest.markers import marker_start
 from qa.normalize import LOST_CHARACTERS, compact, repair_line
 from qa.text import LINE_ENDS, PAGE_NUMBER_LINE
 
@@ -81,7 +81,7 @@ def source_lines(text: str) -> SourceLines:
             continue
         # A short line that recurs (the title repeated by a PDF's running header, 002) is kept once.
         key = compact(text)
-        if repeats[key] >= 2 and key in seen and not MARKER_START.match(text):
+        if repeats[key] >= 2 and key in seen and not marker_start(text):
             continue
         seen.add(key)
         lost += len(LOST_CHARACTERS.findall(text))
@@ -134,11 +134,11 @@ def join_wrapped(lines: list[Line]) -> list[Paragraph]:
 
 
 def _continues(previous: str, line: str) -> bool:
-    return ends_mid_sentence(previous) and not MARKER_START.match(line)
+    return ends_mid_sentence(previous) and not marker_start(line)
 
 
 def ends_mid_sentence(previous: str) -> bool:
     """``previous`` stops mid-sentence: no sentence end, and prose (sentence punctuation) after its marker."""
-    marker = MARKER_START.match(previous)
+    marker = marker_start(previous)
     prose = previous[marker.end() :] if marker else previous  # "一、目标任务": the 、 is the marker's
     return not previous.endswith(LINE_ENDS) and bool(_MID_SENTENCE_PUNCT.search(prose))

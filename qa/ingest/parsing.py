@@ -18,10 +18,10 @@ import re
 from dataclasses import dataclass, field, replace
 
 from qa.ingest.cleaning import Paragraph, ends_mid_sentence, join_wrapped, source_lines
-from qa.ingest.markers import Marker, lead_phrase, read_marker
-from qa.normalize import search_form
+from qa.ingest.markers import Marker, lead_phrase, part_label, read_marker
+from qa.normalize import search_form, unify_radicals
 
-PARSER_VERSION = "4"  # bump when cleaning or parsing changes clause text: stored plans re-ingest
+PARSER_VERSION = "5"  # bump when cleaning or parsing changes clause text: stored plans re-ingest
 PREAMBLE_PATH = "前言"
 
 # ------------------------------------------------------------------------------------------- clauses
@@ -89,6 +89,7 @@ class _Node:
     paragraphs: list[Paragraph]
     children: list[_Node] = field(default_factory=list)
     parent: _Node | None = None
+    cited: bool = False  # a dash part line that is a level of its clauses' paths (——社会：)
 
 
 def parse_plan(text: str) -> ParsedPlan:
@@ -98,32 +99,62 @@ def parse_plan(text: str) -> ParsedPlan:
     warnings = list(src.warnings)
     metadata = dict(src.metadata)
     dashless = any(p.text.startswith("——") for p in paragraphs)
+    markers = [read_marker(p.text, dashless_headings=dashless) for p in paragraphs]
 
-    # Front matter ends at the title line, or at the first paragraph that is prose, whichever comes first.
-    first_marker = next((i for i, p in enumerate(paragraphs) if read_marker(p.text)), len(paragraphs))
+    # Front matter ends at the title line, or at the first paragraph that is prose, whichever comes first. An
+    # attachment heading (附件2) before the title opens the body: the title and what follows are the attachment's.
+    first_marker = next((i for i, p in enumerate(paragraphs) if (m := read_marker(p.text)) and m.style != "annex"), len(paragraphs))
     title, body_start = "", 0
     for i, p in enumerate(paragraphs[:first_marker]):
-        if _TITLE.search(p.text) and not _COVER_TITLE.search(p.text) and len(p.text) <= 60:
+        probe = unify_radicals(p.text)  # "实施⽅案" from a PDF text layer ends in 方案
+        if _TITLE.search(probe) and not _COVER_TITLE.search(probe) and not _ANNEX_MENTION.match(probe) and len(p.text) <= 60:
             title, body_start = p.text, i + 1
-    front = paragraphs[: max(body_start - 1, 0)]
+    front_end = max(body_start - 1, 0)
+    annexes = [i for i, m in enumerate(markers[: body_start or first_marker]) if m and m.style == "annex" and _names_list_at(paragraphs, i) is None]
+    if annexes:
+        body_start = front_end = annexes[-1]
+    front = paragraphs[:front_end]
     for p in front:
-        if m := _DATE_LINE.match(p.text):
+        probe = unify_radicals(p.text)
+        if m := _DATE_LINE.match(probe):
             metadata.setdefault("日期", f"{m[1]}-{int(m[2]):02d}-{int(m[3]):02d}")
-        elif _DOC_NUMBER.match(p.text):
+        elif _DOC_NUMBER.match(probe):
             metadata.setdefault("文号", p.text)
-        elif _ISSUER_LINE.search(p.text) and len(p.text) <= 20:
+        elif _ISSUER_LINE.search(probe) and len(p.text) <= 20:
             metadata.setdefault("发布机构", p.text)
 
     root = _Node(None, [])
     stack: list[_Node] = [root]
     last_number: dict[str, int] = {}
-    for p in paragraphs[body_start:]:
-        marker = read_marker(p.text, dashless_headings=dashless)
+    names_next = 0  # in a notice's list of attachment names ("附件：1.xxx" / "2.xxx"): the next number in it
+    for index in range(body_start, len(paragraphs)):
+        p, marker = paragraphs[index], markers[index]
+        if names_next:
+            if marker is not None and marker.style == "num_dot" and marker.number == names_next and _is_name_line(marker.rest):
+                names_next += 1
+                stack[-1].paragraphs.append(p)
+                continue
+            names_next = 0
+        if (following := _names_list_at(paragraphs, index)) is not None:
+            names_next = following
+            stack[-1].paragraphs.append(p)
+            continue
+        if marker is not None and stack[-1].marker is not None and stack[-1].marker.style == "box":
+            if _closes_box(marker, stack):
+                stack.pop()
+            else:
+                marker = None  # a 专栏 box's own lines (its 1. 2. 3. items) are its text
         if marker is not None:
             accepted, note = _fits_sequence(marker, stack, last_number)
             if accepted:
                 if note:
                     warnings.append(f"numbering {note} at {marker.label} (offset {p.start})")
+                if marker.style == "annex":  # an attachment is a top-level unit whose numbering starts afresh
+                    del stack[1:]
+                    last_number.clear()
+                elif marker.style == "box":  # a box stands under the heading it is in, not inside the item before it
+                    while len(stack) > 1 and not stack[-1].children and _has_body(stack[-1]) and marker.style not in _styles(stack):
+                        stack.pop()
                 if marker.style in _styles(stack):  # a sibling (or an ancestor's sibling): close to it
                     while stack[-1].marker is not None and stack[-1].marker.style != marker.style:
                         stack.pop()
@@ -131,7 +162,7 @@ def parse_plan(text: str) -> ParsedPlan:
                 node = _Node(marker, [p], parent=stack[-1])
                 stack[-1].children.append(node)
                 stack.append(node)
-                if marker.style != "dash":
+                if marker.style not in ("dash", "annex", "box"):
                     last_number[marker.style] = marker.number
                 continue
             node = stack[-1]
@@ -143,7 +174,10 @@ def parse_plan(text: str) -> ParsedPlan:
                 if len(node.paragraphs) == 1 and node.marker is not None:
                     node.marker = replace(node.marker, rest=node.marker.rest + p.text)
                 continue
-        stack[-1].paragraphs.append(p)
+        node = stack[-1]
+        if node.marker is not None and node.marker.style == "annex" and _is_title_line_of(node, p):
+            node.marker = replace(node.marker, rest=node.marker.rest + p.text)
+        node.paragraphs.append(p)
 
     clauses = list(_emit(root, (), ()))
     if not any(c.kind != "preamble" for c in clauses) and clauses:
@@ -161,6 +195,53 @@ def parse_plan(text: str) -> ParsedPlan:
     )
 
 
+# "附件：1.xxx", "附件: xxx", "附件列表：": a notice's list of the names of its attachments, not an attachment.
+_ANNEX_MENTION = re.compile(r"^附\s*件\s*(?:列表|\d{1,2})?\s*[:：.．]")
+_NAMES_LIST = re.compile(r"^附\s*件\s*(?:列表)?\s*[:：]\s*(?:(?P<first>1)\s*[.．、])?")
+_SENTENCE_PUNCT = re.compile(r"[。；;，,:：]")
+
+
+def _is_name_line(text: str, limit: int = 60) -> bool:
+    """A short line without sentence punctuation: an attachment's name or title."""
+    return 0 < len(text) <= limit and not _SENTENCE_PUNCT.search(text)
+
+
+def _names_list_at(paragraphs: list[Paragraph], i: int) -> int | None:
+    """If paragraph ``i`` opens a list of attachment names, the number the list goes on with on the next lines (2
+    after "附件：1.xxx", 1 after a bare "附件：" whose next line is "1.xxx", 0 after a single name); else None."""
+    m = _NAMES_LIST.match(paragraphs[i].text)
+    if not m:
+        return None
+    if m["first"]:
+        return 2
+    if paragraphs[i].text[m.end() :].strip():
+        return 0
+    following = read_marker(paragraphs[i + 1].text) if i + 1 < len(paragraphs) else None
+    if following is not None and following.style == "num_dot" and following.number == 1 and _is_name_line(following.rest):
+        return 1
+    return None  # a bare "附件：" heading: an attachment
+
+
+def _is_title_line_of(node: _Node, p: Paragraph) -> bool:
+    """An attachment's title lines (one or two, right under 附件N) are its heading."""
+    lines = [q.text for q in node.paragraphs[1:]] + [p.text]
+    return len(lines) <= 2 and all(_is_name_line(line, 40) for line in lines)
+
+
+def _has_body(node: _Node) -> bool:
+    """A unit with text of its own (a run-in item, or a heading with paragraphs under it)."""
+    return node.marker is not None and (len(node.paragraphs) > 1 or not _is_title(node.marker.rest))
+
+
+def _closes_box(marker: Marker, stack: list[_Node]) -> bool:
+    """Whether ``marker`` ends the 专栏 box on top of ``stack``: a heading of a level above, another box, or a sibling
+    of the units before the box (the section's next (三))."""
+    if marker.style in ("part", "chapter", "section", "article", "annex", "box") or marker.style in _styles(stack):
+        return True
+    parent = stack[-1].parent
+    return parent is not None and any(c.marker is not None and c.marker.style == marker.style for c in parent.children)
+
+
 def _styles(stack: list[_Node]) -> list[str]:
     return [n.marker.style for n in stack[1:] if n.marker]
 
@@ -170,7 +251,7 @@ def _fits_sequence(marker: Marker, stack: list[_Node], last_number: dict[str, in
 
     Returns (accepted, note); the note names a tolerated irregularity (a jump of up to 3, a repeat).
     """
-    if marker.style == "dash":
+    if marker.style in ("dash", "annex", "box"):
         return True, ""
     styles = _styles(stack)
     if marker.style in styles:
@@ -190,22 +271,47 @@ def _fits_sequence(marker: Marker, stack: list[_Node], last_number: dict[str, in
 
 def _emit(node: _Node, path: tuple[str, ...], headings: tuple[str, ...]):  # type: ignore[no-untyped-def]
     """Yield the clauses under ``node``: leaves, sections with their own body text, the preamble."""
+    children = _fold_dash_lines(node)
     if node.marker is None:  # the root: its paragraphs are the preamble
         if node.paragraphs:
             yield _clause(node.paragraphs, path or (PREAMBLE_PATH,), headings, kind="preamble")
         child_path = path
     else:
         own_path = path + (node.marker.label,)
-        own_is_body = len(node.paragraphs) > 1 or not _is_title(node.marker.rest)
-        if not node.children or own_is_body:
-            kind = "clause" if not node.children else "section"
+        # An article's words are its text, never a title: the lead-in of its (一)(二) items is the article's own text.
+        own_is_body = len(node.paragraphs) > 1 or not _is_title(node.marker.rest) or node.marker.style == "article"
+        if not children or own_is_body:
+            kind = "clause" if not children else "section"
             yield _clause(node.paragraphs, own_path, headings, kind=kind, lead=lead_phrase(node.marker.rest, 30))
-        # A dash sub-heading (——乡村能力提升工程) titles its clauses but is not part of their citation.
-        child_path = path if node.marker.style == "dash" else own_path
+        # A dash sub-heading (——乡村能力提升工程) titles its clauses but is not part of their citation; a part line
+        # (——社会：) whose items restart at 1 is: without it 1. 2. would repeat under the same section.
+        child_path = path if node.marker.style == "dash" and not node.cited else own_path
         # A heading that is no clause of its own is kept whole in the chain, so none of its words are lost.
-        headings = headings + (_heading(node, whole=not (not node.children or own_is_body)),)
-    for child in node.children:
+        headings = headings + (_heading(node, whole=not (not children or own_is_body)),)
+    _mark_cited_parts(children)
+    for child in children:
         yield from _emit(child, child_path, headings)
+
+
+def _fold_dash_lines(node: _Node) -> list[_Node]:
+    """``node``'s children, with dash lines that have nothing numbered under them and come before its numbered
+    units (the ——普及健康知识。… lines of a 基本路径) folded into its own text: they are bullets, not units."""
+    children = list(node.children)
+    while children and children[0].marker is not None and children[0].marker.style == "dash" and not children[0].children:
+        if node.marker is None and not node.paragraphs:
+            break  # at the top of a plan with no preamble they stay units of their own
+        node.paragraphs.extend(children.pop(0).paragraphs)
+    return children
+
+
+def _mark_cited_parts(children: list[_Node]) -> None:
+    """Dash part lines (——个人和家庭： / ——社会：) among ``children`` are path levels when the items under each start
+    again at 1; when the numbering runs on from part to part the numbers alone are unique and the parts are not."""
+    parts = [c for c in children if c.marker is not None and c.marker.style == "dash" and part_label(c.marker.rest)]
+    firsts = [next((g.marker.number for g in c.children if g.marker is not None and g.marker.number), 0) for c in parts]
+    restart = all(n == 1 for n in firsts if n)
+    for c in parts:
+        c.cited = restart and bool(c.children)
 
 
 def _clause(paragraphs: list[Paragraph], path, headings, kind: str, lead: str = "") -> Clause:  # type: ignore[no-untyped-def]
