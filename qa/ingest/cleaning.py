@@ -1,8 +1,8 @@
 """Line-level cleaning of a plan's text, before the clause parser (:mod:`qa.ingest.parsing`) reads it. Pure.
 
 1. :func:`source_lines` splits the text into lines with spans, repairs each (pinyin glosses, '?' padding),
-   drops web-page chrome, page numbers and repeated running headers, and lifts the 索引号/发布机构 metadata
-   table out of the body.
+   drops web-page chrome, page numbers, repeated running headers and a table of contents, and lifts
+   the 索引号/发布机构 metadata table out of the body.
 2. :func:`join_wrapped` rejoins lines that a PDF or a web page broke in mid-sentence.
 
 A change here that changes clause text bumps :data:`qa.ingest.parsing.PARSER_VERSION`.
@@ -14,7 +14,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from qa.ingest.markers import marker_start
+from qa.ingest.markers import marker_start, read_marker
 from qa.normalize import LOST_CHARACTERS, compact, repair_line
 from qa.text import LINE_ENDS, PAGE_NUMBER_LINE
 
@@ -66,8 +66,7 @@ def source_lines(text: str) -> SourceLines:
         pos += len(piece)
 
     repeats = Counter(compact(line.text) for line in raw if len(line.text) <= 60)
-    seen: set[str] = set()
-    lost = 0
+    kept: list[Line] = []
     for line in raw:
         text = line.text
         if _is_metadata_row(text):
@@ -78,6 +77,16 @@ def source_lines(text: str) -> SourceLines:
                 out.metadata.setdefault("发布日期", f"{m[1]}-{int(m[2]):02d}-{int(m[3]):02d}")
             continue
         if PAGE_NUMBER_LINE.match(text):
+            continue
+        kept.append(line)
+    contents = table_of_contents(kept)
+    if contents:
+        out.warnings.append(f"table of contents ({len(contents)} lines) left out of the clauses")
+    seen: set[str] = set()
+    lost = 0
+    for index, line in enumerate(kept):
+        text = line.text
+        if index in contents:
             continue
         # A short line that recurs (the title repeated by a PDF's running header, 002) is kept once.
         key = compact(text)
@@ -102,6 +111,88 @@ def _metadata_pairs(text: str) -> dict[str, str]:
         if cells[i]:
             pairs[cells[i]] = cells[i + 1]
     return pairs
+
+
+# ------------------------------------------------------------------------------- table of contents
+
+# The words that head a table of contents on their own line (目录 / 目  录 / 目次).
+_CONTENTS_HEADING = re.compile(r"^(?:目\s*录|目\s*次|contents)$", re.IGNORECASE)
+_LEADER_CHARS = ".．·•…⋯‥・"
+_PAGE_AT_END = re.compile(r"\d{1,4}$")
+_MAX_BLURB_LINES = 12  # lines of description a contents entry may carry before the next entry
+_TITLE_LINE_LIMIT = 40
+_BODY_PUNCT = re.compile(r"[。；;，,]")  # a line with these is body text, not a heading
+
+
+def is_contents_entry(text: str) -> bool:
+    """A contents line: a heading, dot leaders and a page number (``一、总体要求…………7``, ``第一章 总则 ……. 1``)."""
+    m = _PAGE_AT_END.search(text)
+    if not m:
+        return False
+    before = text[: m.start()].rstrip(" \t\u3000")
+    leaders = len(before) - len(before.rstrip(_LEADER_CHARS))
+    return leaders >= 3 and len(before) > leaders  # a heading before the leaders, not leaders alone
+
+
+def table_of_contents(lines: list[Line]) -> set[int]:
+    """Indexes of the lines that form a table of contents before the body, so its headings open no clauses.
+
+    Two general signs, whichever is found: (1) a run of contents entries (dot leaders and page numbers), with
+    the descriptions some entries carry between them; (2) a run of short heading lines whose numbering restarts
+    at its first number (第一章 … 第九章, then 第一章 again; 一、 … 四、, then 一、): the first run is the contents,
+    the restart opens the body. A 目录 line right before either belongs to it.
+    """
+    found: set[int] = set()
+    entries = [i for i, line in enumerate(lines) if is_contents_entry(line.text)]
+    run: list[int] = []
+    for i in entries + [None]:  # type: ignore[list-item]
+        if i is not None and (not run or i - run[-1] <= _MAX_BLURB_LINES + 1):
+            run.append(i)
+            continue
+        if len(run) >= 3:
+            found.update(range(run[0], run[-1] + 1))
+        run = [i] if i is not None else []
+    found.update(_restarted_headings(lines, found))
+    for i in sorted(found):
+        if i > 0 and i - 1 not in found and _CONTENTS_HEADING.match(compact(lines[i - 1].text)):
+            found.add(i - 1)
+    return found
+
+
+def _restarted_headings(lines: list[Line], skip: set[int]) -> range:
+    """Sign (2): from the document's first numbered line, when it is a short heading, through the short heading
+    lines after it, up to where its marker comes again with the same number; the run must go on to the next number
+    of that marker first (第一章, 第二章, …). Empty when anything in between reads as body text."""
+    start = next((i for i, line in enumerate(lines) if i not in skip and _numbered(line.text)), None)
+    first = _heading_marker(lines[start].text) if start is not None else None
+    if start is None or first is None:
+        return range(0)
+    went_on = False
+    for j in range(start + 1, len(lines)):
+        if j in skip:
+            continue
+        text = lines[j].text
+        marker = _heading_marker(text)
+        if marker is not None and marker.style == first.style:
+            if marker.number == first.number:
+                return range(start, j) if went_on else range(0)
+            went_on = went_on or marker.number == first.number + 1
+        elif len(compact(text)) > _TITLE_LINE_LIMIT or _BODY_PUNCT.search(text):
+            return range(0)  # body text: no restart here
+    return range(0)
+
+
+def _numbered(text: str) -> bool:
+    marker = read_marker(text)
+    return marker is not None and marker.style not in ("dash", "annex", "box")
+
+
+def _heading_marker(text: str):  # type: ignore[no-untyped-def]
+    """The marker of a short numbered heading line (``第一章 总则``, ``一、总体要求``), if the line is one."""
+    marker = read_marker(text)
+    if marker is None or marker.style in ("dash", "annex", "box") or len(compact(text)) > _TITLE_LINE_LIMIT:
+        return None
+    return marker if not _BODY_PUNCT.search(marker.rest) else None
 
 
 # --------------------------------------------------------------------------------------- paragraphs
