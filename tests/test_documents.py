@@ -187,22 +187,26 @@ def test_catalog_is_part_of_the_content_hash(catalog: dict[str, dict]) -> None:
 
 
 @pytest.mark.parametrize(
-    ("name", "title", "issuer", "date", "year", "region", "missing"),
+    ("name", "title", "issuer", "date", "years", "region", "kind", "missing"),
     [
-        ("rencheng-2021.txt", "2021年度全区卫生健康工作要点", "任城区卫生健康局", "2021-03-10", 2021, "任城区", []),
-        ("taizhou-2023.txt", "2023年全市衛生健康工作要點", "泰州市衛生健康委員會", "2023-05-22", 2023, "泰州市", []),
-        ("longgang-2023.txt", "龙岗区2023年度卫生健康工作要点", "", "2023-02-28", 2023, "龙岗区", ["issuer"]),
-        ("guizhou-2019-2022.txt", "卫生健康服务能力提升“八大工程”行动计划(2019—2022年)", "", "", 2019, "",
+        # A notice that prints the plan it issues: the notice's title, its 落款 (issuer and date) before the web
+        # page's 发布机构 and 成文日期; the region is the issuer's whole place chain.
+        ("rencheng-2021.txt", "关于印发《2021年度全区卫生健康工作要点》的通知", "济宁市任城区卫生健康局", "2021-03-10", (2021,), "济宁市任城区", "通知", []),
+        ("taizhou-2023.txt", "2023年全市衛生健康工作要點", "泰州市衛生健康委員會", "2023-05-22", (2023,), "泰州市", "工作要点", []),
+        # 来源 names a body: the issuer (a web site as 来源 would not be one)
+        ("longgang-2023.txt", "龙岗区2023年度卫生健康工作要点", "深圳市龙岗区卫生健康局", "2023-02-28", (2023,), "深圳市龙岗区", "工作要点", []),
+        ("guizhou-2019-2022.txt", "卫生健康服务能力提升“八大工程”行动计划(2019—2022年)", "", "", (2019, 2020, 2021, 2022), "", "行动计划",
          ["issuer", "region", "date"]),
-        ("ganzhou-2023.txt", "ganzhou-2023", "", "", 0, "", ["title", "issuer", "region", "year", "date"]),
+        ("ganzhou-2023.txt", "ganzhou-2023", "", "", (), "", "", ["title", "issuer", "region", "years", "date", "kind"]),
     ],
 )
 def test_metadata_inferred_without_catalog(
-    name: str, title: str, issuer: str, date: str, year: int, region: str, missing: list[str]
+    name: str, title: str, issuer: str, date: str, years: tuple[int, ...], region: str, kind: str, missing: list[str]
 ) -> None:
     doc = _doc(name)
     info = doc.info
-    assert (info.title, info.issuer, info.date, info.year, info.region) == (title, issuer, date, year, region)
+    assert (info.title, info.issuer, info.date, info.years, info.region, info.kind) == (title, issuer, date, years, region, kind)
+    assert info.year == (years[0] if years else 0)
     notes = [n for n in doc.notes if n.startswith("no catalog entry")]
     assert len(notes) == 1
     if missing:
