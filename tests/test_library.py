@@ -41,7 +41,7 @@ def test_safe_filename(name: str, safe: str) -> None:
     ("name", "size", "error"),
     [
         ("plan.exe", 10, "只接受"), ("plan", 10, "只接受"), ("plan.txt", 3 * 1024 * 1024, "超过 2 MB"), ("plan.md", 0, "空文件"),
-        ("../x.doc", 10, "只接受"), ("plan.pdf.exe", 10, "只接受"), ("plan.PDF", 50 * 1024 * 1024, "50.0 MB 超过 2 MB"),
+        ("../x.xls", 10, "只接受"), ("plan.pdf.exe", 10, "只接受"), ("plan.PDF", 50 * 1024 * 1024, "50.0 MB 超过 2 MB"),
         ("plan.docx\u202egpj", 10, "只接受"),  # a right-to-left override cannot disguise the real suffix
     ],
 )

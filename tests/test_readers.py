@@ -269,7 +269,8 @@ def docx_bytes() -> bytes:
         ("empty.docx", lambda pdf, docx: make_docx([]), "no text"),
         ("nav-only.html", lambda pdf, docx: b"<html><body><div class='nav'><a href='/'>home</a></div></body></html>", "no article text"),
         ("empty.pdf", lambda pdf, docx: b"", "empty"),
-        ("plan.doc", lambda pdf, docx: docx, "unsupported file type .doc"),
+        ("plan.doc", lambda pdf, docx: docx, "not a Word 97–2003 document"),
+        ("plan.xlsx", lambda pdf, docx: docx, "unsupported file type .xlsx"),
         ("plan", lambda pdf, docx: docx, "unsupported file type (none)"),
     ],
 )

@@ -8,7 +8,8 @@ page map (the offset where each page starts), so a clause's span tells its pages
 
 Pure: bytes in, text out, no file system access. A file that cannot be read raises
 :class:`~qa.ingest.readtext.DocumentError` naming the file, the problem and what to do. The format libraries (pypdf,
-python-docx, BeautifulSoup) are imported when a file of their format is read.
+python-docx, BeautifulSoup) are imported when a file of their format is read; an old Word ``.doc`` / ``.wps`` is
+read by Debian's antiword in a subprocess, and without it raises :class:`ReaderMissing` (ingest skips the file).
 """
 
 from __future__ import annotations
@@ -16,12 +17,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import PurePath
 
+from qa.ingest.doc import ReaderMissing, read_doc
 from qa.ingest.docx import read_docx
 from qa.ingest.encoding import read_text
 from qa.ingest.html import read_html
 from qa.ingest.markdown import read_markdown
 from qa.ingest.pdf import read_pdf
 from qa.ingest.readtext import DocumentError, ReadText
+
+__all__ = ["PLAIN_TEXT_SUFFIXES", "READERS", "READER_VERSION", "SUFFIXES", "DocumentError", "ReaderMissing", "read_document"]
 
 # Bump when a reader's output for the same bytes changes (non-text formats only: .txt is read as it always was).
 READER_VERSION = "1"
@@ -33,6 +37,8 @@ READERS: dict[str, Callable[[str, bytes], ReadText]] = {
     ".markdown": read_markdown,
     ".pdf": read_pdf,
     ".docx": read_docx,
+    ".doc": read_doc,  # Word 97–2003, through antiword when it is installed (qa.ingest.doc)
+    ".wps": read_doc,  # WPS Office's own name for the same format
     ".html": read_html,
     ".htm": read_html,
 }
