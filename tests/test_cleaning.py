@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from qa.ingest.cleaning import join_wrapped, source_lines
+from qa.ingest.cleaning import is_web_chrome, join_wrapped, source_lines
+from qa.ingest.parsing import parse_plan
 from qa.normalize import compact, search_form
 from tests.plans import all_text, clause, fixture, plan
 
@@ -233,3 +234,66 @@ def test_pdf_pages_are_cleaned_and_rejoined() -> None:
     span = source[first.start : first.end]
     assert span.startswith("一、发展基础") and span.endswith("持续下降。") and "— 1 —" in span
     assert parsed.warnings == []
+
+
+# ------------------------------------------------------------------ a web page printed to PDF
+
+# hainan-health-in-all-policies-plan.webpage.pdf and what browsers print around a page
+WEB_CHROME = [
+    "繁 无障碍浏览 | 关怀版",
+    "请输入关键词搜索",
+    "首    页  机构介绍  要闻动态  信息公开  解读回应  政务服务  互动交流  数据",
+    "首页  >  信息公开  >  公开保障  >  政府信息公开目录",
+    "网站地图　|　联系我们",
+    "主办单位：海南省卫生健康委员会   地址：海南省海口市美兰区海府路38号",
+    "任何建议和意见请联系：hnswshjhsywyh@126.com　技术支持：海南省卫生健康委员会信息中心、海南信息岛技术服务中心琼ICP备2023011375号-4",
+    "琼公网安备 46010802000007号  政府网站标识码：4600000044 邮编：570203",
+    "https://wst.hainan.gov.cn/swjw/xxgk/0200/202505/t20250515_3860000.html 1/4",
+    "2025/5/20 10:21 海南省健康海南建设委员会（爱国卫生运动委员会）关于印发《海南省将健康融入所有政策实施方案》的通知",
+    "2025/5/20 下午3:05",
+]
+PROSE = [
+    "险问题跨部门干预专项行动扎实推进，儿童青少年心理健康关爱行动计划等项目落地实施。",
+    "无障碍环境建设，推进适老化改造。",  # a wrapped line may begin with a furniture word
+    "技术支持，确保系统稳定运行。",
+    "主办单位负责场地保障。",
+    "首页是门户网站的窗口",
+    "2025年3月17日",
+    "一、总体要求及主要目标",
+]
+
+
+@pytest.mark.parametrize("line", WEB_CHROME)
+def test_web_chrome_is_dropped(line: str) -> None:
+    assert is_web_chrome(line)
+    assert source_lines(f"{line}\n一、总体要求\n坚持人民至上。").lines[0].text == "一、总体要求"
+
+
+@pytest.mark.parametrize("line", PROSE)
+def test_prose_is_no_web_chrome(line: str) -> None:
+    assert not is_web_chrome(line)
+
+
+def test_web_chrome_inside_a_sentence_no_longer_breaks_it() -> None:
+    # the site's search box printed at the foot of a page, between the two halves of a sentence
+    parsed = parse_plan("一、总体要求\n推进行动，重大健康风\n请输入关键词搜索\n险问题跨部门干预专项行动扎实推进，各项目落地实施。")
+    assert parsed.clauses[0].text == "一、总体要求\n推进行动，重大健康风险问题跨部门干预专项行动扎实推进，各项目落地实施。"
+
+
+def test_the_pages_information_block_is_document_metadata() -> None:
+    block = (
+        "标题：海南省健康海南建设委员会 （爱国卫生运动委员会）关于印发《海南省将健康融入所有政策实施方案》的通知\n"
+        "索引号：00817371-5/2025-00123 主题分类：卫生、计划生育、妇女儿童\n"
+        "发文机关：海南省卫生健康委员会 成文日期：2025年05月15日\n"
+        "文 号：琼健爱卫〔2025〕7号 发布日期：2025年05月15日\n"
+        "时效性：有效\n"
+        "一、总体要求\n坚持人民至上。"
+    )
+    src = source_lines(block)
+    assert [line.text for line in src.lines] == ["一、总体要求", "坚持人民至上。"]
+    assert src.metadata["索引号"] == "00817371-5/2025-00123"
+    assert src.metadata["主题分类"] == "卫生、计划生育、妇女儿童"
+    assert src.metadata["发文机关"] == "海南省卫生健康委员会"
+    assert src.metadata["成文日期"] == "2025-05-15" and src.metadata["发布日期"] == "2025-05-15"
+    assert src.metadata["文号"] == "琼健爱卫〔2025〕7号"
+    assert src.metadata["时效性"] == "有效"

@@ -38,6 +38,26 @@ _CHROME = re.compile(
 _CHROME_ANYWHERE = re.compile(r"浏览次数|瀏覽次數|扫一扫在手机|打印本页")
 # Keys of the information-disclosure table at the top of government pages (003).
 _METADATA_KEYS = ("索引号", "发布机构", "公开方式", "组配分类", "成文日期", "废止日期", "有效性", "发文字号", "主题分类", "发布日期", "文号")
+# A web page printed to PDF: what the browser and the site put around the article.
+# The browser's header and footer: the page's address, the print date and time (2025/5/20 10:21, with the page's
+# title after it), "x/y" page counters (qa.text.PAGE_NUMBER_LINE).
+_URL_LINE = re.compile(r"^(?:https?://|www\.)\S*(?:\s+\d{1,4}\s*/\s*\d{1,4})?$", re.IGNORECASE)
+_PRINT_TIME = re.compile(r"^\d{4}[/-]\d{1,2}[/-]\d{1,2}\s*(?:[上下]午)?\s*\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AaPp][Mm])?(?:\s|$)")
+# The site's furniture: version toggles, search box, footer (who runs the site, its registration numbers). A word
+# that can also start a wrapped line of prose (主办单位负责…) counts only with a colon, a bar or a space after it.
+_SITE_LINE = re.compile(
+    r"^(?:(?:繁|繁體|简体版|無障礙瀏覽|无障碍浏览|关怀版|關懷版|长者模式|网站地图|網站地圖|联系我们|聯繫我們|主办单位|主辦單位|承办单位|"
+    r"承辦單位|协办单位|技术支持|版权所有|版權所有|当前位置|您现在的位置|您當前的位置)(?:[\s|:：]|$)|请输入关键|請輸入關鍵|copyright\b)",
+    re.IGNORECASE,
+)
+_SITE_ANYWHERE = re.compile(r"ICP备|ICP證|公网安备|公網安備|网站标识码|網站標識碼|无障碍浏览\s*[|｜]")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
+# A menu or breadcrumb: 首页 then other short entries, side by side or joined by ">" (首页 > 信息公开 > …).
+_MENU_ENTRY = re.compile(r"[^\s>＞»›|]{1,8}")
+# Key: value rows of a page's information-disclosure block without table bars (标题：… / 索引号：… 主题分类：…).
+_INFO_KEYS = (*_METADATA_KEYS, "标题", "发文机关", "时效性", "效力级别", "施行日期", "发文日期")
+_INFO_ROW = re.compile(r"^(?:" + "|".join(r"\s*".join(key) for key in _INFO_KEYS) + r")\s*[:：]")
+_DAY = re.compile(r"(\d{4})[-年/.](\d{1,2})[-月/.](\d{1,2})日?")
 _PUBLISHED = re.compile(r"(?:发布时间|发布日期|發佈時間)\s*[:：]\s*(\d{4})[-年/.](\d{1,2})[-月/.](\d{1,2})")
 
 
@@ -78,6 +98,12 @@ def source_lines(text: str) -> SourceLines:
             continue
         if PAGE_NUMBER_LINE.match(text):
             continue
+        if is_web_chrome(text):
+            continue
+        if _INFO_ROW.match(text):
+            for key, value in _info_pairs(text).items():
+                out.metadata.setdefault(key, value)
+            continue
         kept.append(line)
     contents = table_of_contents(kept)
     if contents:
@@ -98,6 +124,33 @@ def source_lines(text: str) -> SourceLines:
     if lost:
         out.warnings.append(f"{lost} place(s) where characters were lost in an encoding round trip ('??' in words); kept as is")
     return out
+
+
+def is_web_chrome(text: str) -> bool:
+    """A line a browser or a web site put around the article: an address, a print time, a menu, a breadcrumb, a
+    search box, a footer (``网站地图 | 联系我们``, ``主办单位：…``, ``琼ICP备…``)."""
+    if _URL_LINE.match(text) or _PRINT_TIME.match(text) or _SITE_LINE.match(text) or _SITE_ANYWHERE.search(text):
+        return True
+    if "技术支持" in text and "@" in text and _EMAIL.search(text):  # 任何建议和意见请联系：x@y.com 技术支持：…
+        return True
+    entries = _MENU_ENTRY.findall(text)
+    if len(entries) < 3 or re.search(r"[。；;，,:：]", text) or len(text) > 120:
+        return False
+    return entries[0] in ("首页", "首頁") or entries[:2] in (["首", "页"], ["首", "頁"])
+
+
+def _info_pairs(text: str) -> dict[str, str]:
+    """``索引号：00817371-5/2025-00123 主题分类：卫生、计划生育`` -> {"索引号": "00817371-5/2025-00123", "主题分类": …}."""
+    key_at = re.compile(r"(?:^|\s)(" + "|".join(r"\s*".join(key) for key in _INFO_KEYS) + r")\s*[:：]\s*")
+    found = list(key_at.finditer(text))
+    pairs = {}
+    for i, m in enumerate(found):
+        end = found[i + 1].start() if i + 1 < len(found) else len(text)
+        value = text[m.end() : end].strip()
+        if day := _DAY.fullmatch(compact(value)):
+            value = f"{day[1]}-{int(day[2]):02d}-{int(day[3]):02d}"
+        pairs[compact(m.group(1))] = value
+    return pairs
 
 
 def _is_metadata_row(text: str) -> bool:

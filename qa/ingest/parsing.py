@@ -21,7 +21,7 @@ from qa.ingest.cleaning import Paragraph, ends_mid_sentence, join_wrapped, sourc
 from qa.ingest.markers import Marker, lead_phrase, part_label, read_marker
 from qa.normalize import search_form, unify_radicals
 
-PARSER_VERSION = "5"  # bump when cleaning or parsing changes clause text: stored plans re-ingest
+PARSER_VERSION = "6"  # bump when cleaning or parsing changes clause text: stored plans re-ingest
 PREAMBLE_PATH = "前言"
 
 # ------------------------------------------------------------------------------------------- clauses
