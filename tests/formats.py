@@ -1,4 +1,5 @@
-"""Builders of small PDF, DOCX and HTML plans from known text, so tests know the clause paths to expect.
+"""Builders of small PDF, DOCX and HTML plans from known text, so tests know the clause paths to expect; tables
+(merged cells included) in .docx and ruled in PDFs, so tests know the rows to expect.
 
 PDFs are drawn with reportlab's built-in CJK font (STSong-Light, not embedded: nothing to install), lines hard
 wrapped at a fixed width like a real PDF, with a running header and a page number on every page.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from docx.oxml import parse_xml
 
@@ -96,10 +98,11 @@ CHINESE_LIST = f"""
 """
 
 
-def make_docx(items: Sequence[tuple[str, int | None] | tuple[str, str]], table: Sequence[Sequence[str]] = ()) -> bytes:
+def make_docx(items: Sequence[tuple[str, int | None] | tuple[str, str] | GridTable], table: Sequence[Sequence[str]] = ()) -> bytes:
     """A .docx of paragraphs. Each item is ``(text, level)``: level 0-2 numbers the paragraph with Word's
     automatic Chinese list (一、 / （一） / 1.), None leaves it plain, the string ``"List Number"`` uses that
-    built-in style (decimal numbering from the style). ``table`` rows go after the paragraphs.
+    built-in style (decimal numbering from the style); or a :class:`GridTable`, put there in the body.
+    ``table`` rows (plain cells) go after the paragraphs.
     """
     import docx
 
@@ -107,7 +110,11 @@ def make_docx(items: Sequence[tuple[str, int | None] | tuple[str, str]], table: 
     numbering = document.part.numbering_part.element
     numbering.insert(0, parse_xml(CHINESE_LIST))  # abstractNum definitions come before the num elements
     numbering.append(parse_xml(f'<w:num {W_NS} w:numId="90"><w:abstractNumId w:val="90"/></w:num>'))
-    for text, level in items:
+    for item in items:
+        if isinstance(item, GridTable):
+            document.element.body.insert(len(document.element.body) - 1, parse_xml(docx_table_xml(item)))  # before sectPr
+            continue
+        text, level = item
         if level == "List Number":
             document.add_paragraph(text, style="List Number")
             continue
@@ -157,3 +164,152 @@ def make_gov_page(title: str, paragraphs: Sequence[str], charset: str = "utf-8",
 <div class="footer">主办单位：江州市卫生健康委员会 ICP备12345678号 <a href="/sitemap">网站地图</a></div>
 </body></html>"""
     return page.encode(charset)
+
+
+# -------------------------------------------------------------------------------------------- tables
+
+
+@dataclass(frozen=True)
+class Merged:
+    """A table cell for the builders that spans ``cols`` columns and ``rows`` rows from where it is written."""
+
+    text: str
+    cols: int = 1
+    rows: int = 1
+
+
+# A table as its reader sees it: rows of grid positions, each a cell's text, a Merged cell at its first position,
+# or None where a merged cell from above or from the left covers it.
+Grid = Sequence[Sequence["str | Merged | None"]]
+
+
+@dataclass(frozen=True)
+class GridTable:
+    """A table among a .docx's paragraphs (``make_docx`` items); ``header_rows`` are marked Word repeat-header rows."""
+
+    rows: Grid
+    header_rows: int = 0
+
+
+def _origins(grid: Grid) -> dict[tuple[int, int], tuple[int, int, Merged]]:
+    """Grid position -> (row, column) of the cell covering it, and the cell."""
+    cover: dict[tuple[int, int], tuple[int, int, Merged]] = {}
+    for r, row in enumerate(grid):
+        for c, cell in enumerate(row):
+            if cell is None:
+                continue
+            merged = cell if isinstance(cell, Merged) else Merged(cell)
+            for rr in range(r, r + merged.rows):
+                for cc in range(c, c + merged.cols):
+                    cover[(rr, cc)] = (r, c, merged)
+    return cover
+
+
+def docx_table_xml(table: GridTable) -> str:
+    """A ``w:tbl`` for ``table``: ``w:gridSpan`` for a cell across columns, ``w:vMerge`` for one down rows."""
+    from xml.sax.saxutils import escape
+
+    cover = _origins(table.rows)
+    columns = max(len(row) for row in table.rows)
+    rows = []
+    for r in range(len(table.rows)):
+        cells, c = [], 0
+        while c < columns:
+            origin = cover.get((r, c))
+            if origin is None:
+                cells.append("<w:tc><w:p/></w:tc>")
+                c += 1
+                continue
+            r0, c0, merged = origin
+            props = f'<w:gridSpan w:val="{merged.cols}"/>' if merged.cols > 1 else ""
+            if merged.rows > 1:
+                props += '<w:vMerge w:val="restart"/>' if r0 == r else "<w:vMerge/>"
+            paragraphs = "".join(f"<w:p><w:r><w:t>{escape(line)}</w:t></w:r></w:p>" for line in merged.text.split("\n")) if r0 == r else "<w:p/>"
+            cells.append(f"<w:tc><w:tcPr>{props}</w:tcPr>{paragraphs}</w:tc>")
+            c = c0 + merged.cols
+        header = "<w:trPr><w:tblHeader/></w:trPr>" if r < table.header_rows else ""
+        rows.append(f"<w:tr>{header}{''.join(cells)}</w:tr>")
+    grid = "".join('<w:gridCol w:w="1500"/>' for _ in range(columns))
+    return f"<w:tbl {W_NS}><w:tblPr><w:tblStyle w:val=\"TableGrid\"/></w:tblPr><w:tblGrid>{grid}</w:tblGrid>{''.join(rows)}</w:tbl>"
+
+
+def make_table_pdf(
+    before: Sequence[str],
+    table: Grid,
+    after: Sequence[str] = (),
+    widths: Sequence[int] | None = None,
+    rows_per_page: int = 40,
+    header_rows: int = 1,
+    frame_only: Sequence[tuple[int, int]] = (),
+) -> bytes:
+    """A PDF with the paragraphs ``before`` (one line each), a ruled ``table`` (rows 20 pt high, every cell boxed,
+    merged cells as one box; ``widths`` in characters of 12 pt), then ``after``. A table longer than
+    ``rows_per_page`` goes on over pages with its ``header_rows`` repeated, the way Word prints it.
+    ``frame_only`` lists grid positions whose box is drawn without its bottom rule (a table that misses a rule)."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    columns = max(len(row) for row in table)
+    widths = list(widths or [8] * columns)
+    xs = [72]
+    for w in widths:
+        xs.append(xs[-1] + w * 12 + 8)
+    cover = _origins(table)
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, pagesize=A4)
+    y = 780
+
+    def line(text: str) -> None:
+        nonlocal y
+        if y < 60:
+            pdf.showPage()
+            y = 780
+        pdf.setFont("STSong-Light", 12)
+        pdf.drawString(72, y, text)
+        y -= 20
+
+    def draw_row(r: int, top: float) -> None:
+        pdf.setFont("STSong-Light", 12)
+        for c in range(columns):
+            origin = cover.get((r, c))
+            if origin is None or origin[:2] != (r, c):
+                continue
+            merged = origin[2]
+            x0, x1, bottom = xs[c], xs[c + merged.cols], top - 20 * merged.rows
+            pdf.line(x0, top, x1, top)
+            pdf.line(x0, top, x0, bottom)
+            pdf.line(x1, top, x1, bottom)
+            if (r, c) not in frame_only:
+                pdf.line(x0, bottom, x1, bottom)
+            for k, text in enumerate(merged.text.split("\n")):
+                pdf.drawString(x0 + 4, top - 14 - 12 * k, text)
+
+    for text in before:
+        line(text)
+    header = list(range(header_rows))
+    body = list(range(header_rows, len(table)))
+    top = y + 6
+    on_page = 0
+    for r in header:
+        draw_row(r, top)
+        top -= 20
+    for r in body:
+        if on_page == rows_per_page:
+            pdf.showPage()
+            top = 786
+            on_page = 0
+            for h in header:
+                draw_row(h, top)
+                top -= 20
+        draw_row(r, top)
+        top -= 20
+        on_page += 1
+    y = top - 20
+    for text in after:
+        line(text)
+    pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()

@@ -169,9 +169,10 @@ def test_docx_with_typed_numbers_and_a_list_style() -> None:
     assert texts(doc)["一、/1."] == "1. 2020年起实施家庭医生签约。"  # the space keeps "1.2020" from reading as a decimal
 
 
-def test_docx_table_rows_become_lines() -> None:
+def test_docx_table_rows_become_units_of_their_own() -> None:
     doc = build_document("t.docx", make_docx([(TITLE, None), ("一、目标", None)], table=[["指标", "目标值"], ["签约率", "75%"]]))
-    assert doc.clauses[-1].text.endswith("指标 | 目标值\n签约率 | 75%")
+    assert [(c.path_key, c.kind, c.text) for c in doc.clauses] == [("一、", "clause", "一、目标"), ("一、/表1/第1行", "table_row", "指标：签约率；目标值：75%")]
+    assert "签约率" not in doc.text  # the table is data (ReadText.tables), not body text
 
 
 @pytest.mark.parametrize(

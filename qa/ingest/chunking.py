@@ -1,4 +1,5 @@
-"""Clauses -> chunks: one chunk per clause, split at sentence ends only when too long for the embedder.
+"""Clauses -> chunks: one chunk per clause (a table's data row is one too, kind ``table_row``), split at sentence
+ends only when too long for the embedder.
 
 Pure: the token counter is passed in (the embedder's own tokenizer in production, ``len`` in tests).
 """
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 
 from qa.ingest.documents import Document
 from qa.ingest.parsing import Clause
+from qa.ingest.tables import TableRow
 from qa.normalize import search_form
 from qa.text import split_keeping_ends
 
@@ -118,9 +120,10 @@ def chunk_document(doc: Document, max_tokens: int, count_tokens: Callable[[str],
                 "clause_start": clause.start,
                 "clause_end": clause.end,
                 "clause_hash": clause_hash,
-                # Pages of the part's first and last character (PDF); 0 for formats without pages.
-                "page": doc.page_of(start),
-                "page_end": doc.page_of(max(start, end - 1)),
+                # Pages of the part's first and last character (PDF; a table row: the pages it is printed on);
+                # 0 for formats without pages.
+                "page": clause.page if isinstance(clause, TableRow) else doc.page_of(start),
+                "page_end": clause.page_end if isinstance(clause, TableRow) else doc.page_of(max(start, end - 1)),
                 "order": index,
                 "search_text": search_text,
             }

@@ -17,6 +17,7 @@ from qa.ingest.metadata import METADATA_VERSION, DocumentInfo, infer_info, markd
 from qa.ingest.parsing import PARSER_VERSION, Clause, ParsedPlan, parse_plan
 from qa.ingest.readers import PLAIN_TEXT_SUFFIXES, READER_VERSION, read_document
 from qa.ingest.readtext import DocumentError, page_of
+from qa.ingest.tables import MARKDOWN_SUFFIXES, pipe_tables, with_table_rows
 
 __all__ = ["CATALOG_NAME", "Document", "DocumentError", "DocumentInfo", "build_document", "decode_text", "infer_info", "load_catalog"]
 
@@ -68,7 +69,8 @@ def build_document(name: str, data: bytes, entry: dict | None = None, doc_id: st
     Raises :class:`DocumentError` naming the file for unreadable input.
     """
     read = read_document(name, data)
-    parsed = parse_plan(read.text)
+    text, tables = pipe_tables(read.text) if Path(name).suffix.lower() in MARKDOWN_SUFFIXES else (read.text, read.tables)
+    parsed = with_table_rows(parse_plan(text), text, tables)  # each data row a unit of its own (qa.ingest.tables)
     if not parsed.clauses:
         raise DocumentError(f"{name}: no text found after cleaning; check that it is a plan")
     doc_id = doc_id or Path(name).stem
@@ -81,4 +83,4 @@ def build_document(name: str, data: bytes, entry: dict | None = None, doc_id: st
     if not entry:  # metadata read from the text: better rules re-describe it (catalogued plans keep their hashes)
         stamp += f"\nmetadata {METADATA_VERSION}"
     content_hash = hashlib.sha256(data + stamp.encode()).hexdigest()
-    return Document(info, name, read.text, read.encoding, content_hash, parsed, list(read.notes) + notes + parsed.warnings, read.pages)
+    return Document(info, name, text, read.encoding, content_hash, parsed, list(read.notes) + notes + parsed.warnings, read.pages)

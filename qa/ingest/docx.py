@@ -1,5 +1,6 @@
-"""Word plans (.docx): body paragraphs and tables in reading order, with the numbers of Word's automatic lists
-(numbering.xml) written out as Word shows them. python-docx is imported when a .docx is read.
+"""Word plans (.docx): body paragraphs in reading order, with the numbers of Word's automatic lists (numbering.xml)
+written out as Word shows them, and the tables as data (:class:`~qa.ingest.readtext.Table`: merged cells read once,
+each with the offset in the text where it stood). python-docx is imported when a .docx is read.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import zipfile
 import zlib
 from collections.abc import Callable
 
-from qa.ingest.readtext import TABLE_CELL_SEPARATOR, DocumentError, ReadText
+from qa.ingest.readtext import TABLE_CELL_SEPARATOR, Cell, DocumentError, ReadText, Table
 from qa.text import chinese_numeral
 
 # A .docx is a zip: refuse one whose parts would inflate past this (a zip bomb), whatever its own size.
@@ -21,7 +22,9 @@ _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Compound File: an old .doc, or an 
 
 
 def read_docx(name: str, data: bytes) -> ReadText:
-    """A Word .docx: body paragraphs and tables in order, numbers of Word's lists written out (``一、``, ``（一）``, ``1.``)."""
+    """A Word .docx: body paragraphs in order, numbers of Word's lists written out (``一、``, ``（一）``, ``1.``), and
+    its data tables (2 columns or more, a row under the header) as :class:`Table` s; a table that is none (a
+    one-cell text box, a single row) stays in the text, a line per row."""
     if data.startswith(_OLE):
         raise DocumentError(f"{name}: an encrypted Word file or an old .doc; remove the password / save it as .docx")
     try:
@@ -37,7 +40,8 @@ def read_docx(name: str, data: bytes) -> ReadText:
     try:
         document = docx.Document(io.BytesIO(data))
         numbering = _Numbering(document)
-        lines = []
+        lines: list[str] = []
+        tables: list[Table] = []
         for block in document.element.body.iterchildren():
             if block.tag == _W + "p":
                 label, text = numbering.label(block), _paragraph_text(block)
@@ -45,15 +49,19 @@ def read_docx(name: str, data: bytes) -> ReadText:
                     label += " "  # "1.2020年…" would read as a decimal, not as item 1
                 lines.append(label + text)
             elif block.tag == _W + "tbl":
-                lines.extend(_table_rows(block))
+                table = read_table(block)
+                if is_data_table(table):
+                    tables.append(Table(table.rows, len("\n".join(lines)), table.header_rows))
+                else:
+                    lines.extend(_table_lines(table))
     except DocumentError:
         raise
     except Exception as exc:  # python-docx / lxml raise assorted types (KeyError, XMLSyntaxError, PackageNotFoundError…)
         raise DocumentError(f"{name}: corrupt .docx ({type(exc).__name__}: {exc}); open and save it again in Word") from exc
     text = "\n".join(lines)
-    if not text.strip():
+    if not text.strip() and not tables:
         raise DocumentError(f"{name}: the .docx has no text; check that it is a plan")
-    return ReadText(text, "docx")
+    return ReadText(text, "docx", tables=tuple(tables))
 
 
 def _paragraph_text(p) -> str:  # type: ignore[no-untyped-def]
@@ -66,13 +74,61 @@ def _paragraph_text(p) -> str:  # type: ignore[no-untyped-def]
     return "".join(out)
 
 
-def _table_rows(tbl) -> list[str]:  # type: ignore[no-untyped-def]
-    rows = []
-    for tr in tbl.iter(_W + "tr"):
-        cells = [" ".join(_paragraph_text(p) for p in tc.iter(_W + "p")).strip() for tc in tr.iter(_W + "tc")]
-        if any(cells):
-            rows.append(TABLE_CELL_SEPARATOR.join(cells))
-    return rows
+def read_table(tbl) -> Table:  # type: ignore[no-untyped-def]
+    """A ``w:tbl`` as rows of cells in grid columns: ``w:gridSpan`` is a cell's width in columns, ``w:gridBefore``
+    skips columns, and a ``w:vMerge`` continuation carries the text of the cell it continues (offset 0: the
+    caller places it). Leading rows marked ``w:tblHeader`` (repeated on each page) are the header rows."""
+    rows: list[tuple[Cell, ...]] = []
+    header_rows, in_header = 0, True
+    for tr in tbl.iterchildren(_W + "tr"):
+        col = _int_val(tr.find(f"{_W}trPr/{_W}gridBefore"), 0)
+        above = {c.col: c for c in rows[-1]} if rows else {}
+        cells = []
+        for tc in tr.iterchildren(_W + "tc"):
+            span = max(1, _int_val(tc.find(f"{_W}tcPr/{_W}gridSpan"), 1))
+            merge = tc.find(f"{_W}tcPr/{_W}vMerge")
+            continues = merge is not None and merge.get(_W + "val", "continue") == "continue" and col in above
+            if continues:
+                cells.append(Cell(above[col].text, col, span, first=False))
+            else:
+                text = "\n".join(_paragraph_text(p) for p in tc.iter(_W + "p")).strip()
+                cells.append(Cell(text, col, span))
+            col += span
+        marked = tr.find(f"{_W}trPr/{_W}tblHeader")
+        in_header = in_header and marked is not None and marked.get(_W + "val", "true") not in {"0", "false", "off"}
+        header_rows += in_header
+        rows.append(tuple(cells))
+    return Table(tuple(rows), 0, header_rows)
+
+
+def is_data_table(table: Table) -> bool:
+    """A table of data: 2 columns or more and, under its first row, a row with 2 cells of text or more (a one-cell
+    box around a paragraph, a one-row strip of names are layout, read as text)."""
+    def filled(row: tuple[Cell, ...]) -> int:
+        return sum(1 for c in row if c.first and c.text.strip())
+
+    return table.columns >= 2 and len(table.rows) >= 2 and any(filled(row) >= 2 for row in table.rows[1:])
+
+
+def _table_lines(table: Table) -> list[str]:
+    """A layout table as text: a row's one cell as its lines, a row of several cells as ``cell | cell``."""
+    lines: list[str] = []
+    for row in table.rows:
+        cells = [c.text for c in row if c.first and c.text.strip()]
+        if len(cells) == 1:
+            lines.extend(line for line in cells[0].split("\n") if line.strip())
+        elif cells:
+            lines.append(TABLE_CELL_SEPARATOR.join(" ".join(c.split()) for c in cells))
+    return lines
+
+
+def _int_val(element, default: int) -> int:  # type: ignore[no-untyped-def]
+    if element is None:
+        return default
+    try:
+        return int(element.get(_W + "val", default))
+    except ValueError:
+        return default
 
 
 class _Numbering:
