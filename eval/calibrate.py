@@ -13,7 +13,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from eval.check_gold import GoldItem
+from eval.check_gold import GOLD_SETS, GoldItem
 from eval.harness import EVAL_DIR, Harness, rel_path, select_split
 from eval.metrics import score_answer
 from qa.settings import Settings
@@ -58,7 +58,7 @@ def calibrate(args: argparse.Namespace, settings: Settings, items: list[GoldItem
 
     from qa.answer.extractive import RefusalPolicy
 
-    calib = select_split(items, "calib")
+    calib = select_split(items, GOLD_SETS[items[0].gold_set].calib_split if items else "calib")
     harness = Harness(settings, args.plans)
     harness.prepare()
     assistant = harness.assistant("hybrid")

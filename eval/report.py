@@ -68,8 +68,8 @@ def render_summary(meta: dict[str, Any], summary: dict[str, Any], modes: Sequenc
     overall = summary["overall"]
     sizes = meta["split_sizes"]
     lines = [
-        f"split {meta['split']}: {meta['reported']['items']} items ({meta['reported']['answerable']} answerable, {meta['reported']['unanswerable']} unanswerable); "
-        f"calib {sizes['calib']['items']} / test {sizes['test']['items']}",
+        f"{meta.get('gold_set', 'sample')} set, split {meta['split']}: {meta['reported']['items']} items ({meta['reported']['answerable']} answerable, "
+        f"{meta['reported']['unanswerable']} unanswerable); " + " / ".join(f"{name} {size['items']}" for name, size in sizes.items()),
         meta["calibration"],
         "",
         "Retrieval (answerable items):",
@@ -104,14 +104,17 @@ def render_markdown(
     overall = summary["overall"]
     sizes = meta["split_sizes"]
     llm_note = meta["answerers"].get("llm", "")
+    calib = meta.get("calib_split", "calib")
     lines = [
         f"# PlanQA evaluation, {meta['date']}",
         "",
-        f"- Gold set `{meta['gold']}`: calib split {sizes['calib']['items']} items ({sizes['calib']['unanswerable']} unanswerable), "
-        f"test split {sizes['test']['items']} items ({sizes['test']['unanswerable']} unanswerable); split by a hash of the id.",
+        f"- Gold set `{meta['gold']}` ({meta.get('gold_set', 'sample')}): "
+        + ", ".join(f"{name} split {size['items']} items ({size['unanswerable']} unanswerable)" for name, size in sizes.items())
+        + "; split by a hash of the id." + (f" In-sample: {meta['in_sample']}." if meta.get("in_sample") else ""),
         f"- **Reported: the {meta['split']} split**, {meta['reported']['items']} items ({meta['reported']['answerable']} answerable, "
-        f"{meta['reported']['unanswerable']} unanswerable)." + (" Calib items are included, so refusal numbers are partly in-sample." if meta["split"] != "test" else ""),
-        f"- {meta['calibration']}. No threshold was tuned on the reported test items.",
+        f"{meta['reported']['unanswerable']} unanswerable)." + (f" {calib.capitalize()} items are included, so refusal numbers are partly in-sample." if meta["split"] in (calib, "all") else ""),
+        *([f"- The {meta['sealed']} split is reported in aggregate only: its items are not listed below."] if meta.get("sealed") and meta["split"] in (meta["sealed"], "all") else []),
+        f"- {meta['calibration']}. No threshold was tuned on the reported items." if meta["split"] not in (calib, "all") else f"- {meta['calibration']}.",
         f"- Store `{meta['store']}`, embedder `{meta['embedder']}`, top_k {meta['top_k']}, {SEARCH_K} clauses retrieved per question for hit@k.",
         f"- LLM answerer: {llm_note}" if "llm" not in overall["answer"] else f"- LLM answerer: {meta['answerers'].get('llm')} evaluated (row `llm`).",
         *[f"- {note}" for note in meta["notes"]],

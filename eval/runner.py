@@ -1,11 +1,13 @@
 """``python -m eval``: score retrieval modes and answerers on the gold set, write reports, check thresholds.
 
-    python -m eval [--store DIR] [--gold eval/gold.jsonl] [--out eval/reports] [--split test|calib|all]
+    python -m eval [--set sample|corpus] [--store DIR] [--out eval/reports] [--split test|calib|dev|sealed|all]
                    [--modes hybrid,dense,lexical,naive] [--check-thresholds]
     python -m eval calibrate [--store DIR] [--gold …]     # refusal thresholds from the calib split only
     python -m eval check-gold                             # every gold item grounded in the plans
 
-The sample plans are ingested first (idempotent: unchanged plans are skipped by content hash). Each mode
+``--set sample`` (default) is eval/gold.jsonl over the five sample plans, reported on its test split; ``--set
+corpus`` is eval/gold_corpus.jsonl over the ten documents of ../shared/corpus, reported on its sealed split,
+whose items are never listed one by one (only aggregate and per-category rates). The documents are ingested first (idempotent: unchanged plans are skipped by content hash). Each mode
 retrieves for every item; the hybrid mode also answers through ``Assistant.ask`` (the entry point the chat,
 CLI and API use), so answers, citations, refusals and latency are measured as users see them.
 
@@ -27,7 +29,7 @@ from typing import Any
 
 from eval import check_gold
 from eval.calibrate import CALIBRATION_PATH, calibrate, describe_calibration
-from eval.check_gold import GoldItem, load_gold
+from eval.check_gold import GOLD_SETS, GoldItem, GoldSet, load_gold
 from eval.harness import EVAL_DIR, EXTRACTIVE, MODES, Harness, evaluate, rel_path, select_split
 from eval.metrics import summarize, threshold_failures
 from eval.report import render_summary, write_report
@@ -35,13 +37,20 @@ from qa.settings import Settings
 
 DEFAULT_OUT = EVAL_DIR / "reports"
 THRESHOLDS_PATH = EVAL_DIR / "thresholds.toml"
+SPLITS = ("test", "calib", "dev", "sealed", "all")
+
+
+def thresholds_path(gold_set: GoldSet) -> Path:
+    """eval/thresholds.toml for the sample set, eval/thresholds_<set>.toml for the others."""
+    return THRESHOLDS_PATH if gold_set.name == "sample" else EVAL_DIR / f"thresholds_{gold_set.name}.toml"
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--store", dest="store_path", type=Path, help="Chroma store directory (default: settings, PLANQA_STORE_PATH)")
     parser.add_argument("--config", type=Path, help="PlanQA TOML settings file (PLANQA_CONFIG)")
-    parser.add_argument("--gold", type=Path, default=check_gold.GOLD_PATH, help="gold JSONL (default eval/gold.jsonl)")
-    parser.add_argument("--plans", type=Path, default=check_gold.PLANS_DIR, help="plans the gold set refers to (default data/plans)")
+    parser.add_argument("--set", dest="gold_set", choices=sorted(GOLD_SETS), default="sample", help="gold set: sample (default) or corpus")
+    parser.add_argument("--gold", type=Path, help="gold JSONL (default: the set's, eval/gold.jsonl or eval/gold_corpus.jsonl)")
+    parser.add_argument("--plans", type=Path, help="documents the gold set refers to (default: the set's, data/plans or ../shared/corpus)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
 
 
@@ -52,10 +61,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _common(parser)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="report folder (default eval/reports)")
-    parser.add_argument("--split", choices=["test", "calib", "all"], default="test", help="items reported (default test: calib is for calibration)")
+    parser.add_argument("--split", choices=SPLITS, help="items reported (default: the set's report split, test or sealed)")
     parser.add_argument("--modes", default=",".join(MODES), help=f"comma-separated retrieval modes (default {','.join(MODES)})")
     parser.add_argument("--calibration", type=Path, default=CALIBRATION_PATH, help="refusal thresholds written by `calibrate`, compared with the settings'")
-    parser.add_argument("--thresholds", type=Path, default=THRESHOLDS_PATH, help="minimum/maximum metric values (default eval/thresholds.toml)")
+    parser.add_argument("--thresholds", type=Path, help="minimum/maximum metric values (default eval/thresholds.toml, or eval/thresholds_<set>.toml)")
     parser.add_argument("--check-thresholds", action="store_true", help="exit 1 when a metric is outside eval/thresholds.toml")
     parser.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
     return parser
@@ -76,22 +85,35 @@ def main(argv: Sequence[str] | None = None) -> int:
     calibrating = argv[:1] == ["calibrate"]
     args = (build_calibrate_parser() if calibrating else build_parser()).parse_args(argv[1:] if calibrating else argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    gold_set = GOLD_SETS[args.gold_set]
+    args.gold, args.plans = args.gold or gold_set.path, args.plans or gold_set.documents
+    if not calibrating:
+        args.split = args.split or gold_set.report_split
+        args.thresholds = args.thresholds or thresholds_path(gold_set)
+        if args.split not in (*gold_set.splits, "all"):
+            print(f"eval: error: the {gold_set.name} set splits into {' and '.join(gold_set.splits)}; --split {args.split} has no items", file=sys.stderr)
+            return 2
     try:
         settings = Settings.load({"store_path": args.store_path}, config_file=args.config)
-        items = load_gold(args.gold)
-        problems = check_gold.check(items, check_gold.load_plans(args.plans))
-        if problems:
-            print("the gold set has problems (run `python -m eval check-gold`):", *problems[:20], sep="\n  ", file=sys.stderr)
+        if args.store_path is None and gold_set.name != "sample":  # each set's documents in their own store
+            settings = settings.replace(store_path=settings.store_path.with_name(f"{settings.store_path.name}-{gold_set.name}"))
+        items = load_gold(args.gold, gold_set.name)
+        problems = check_gold.check(items, check_gold.load_plans(args.plans), gold_set.check_paths)
+        if problems and gold_set.check_paths:
+            print(f"the gold set has problems (run `python -m eval check-gold --set {gold_set.name}`):", *problems[:20], sep="\n  ", file=sys.stderr)
             return 2
+        if problems:  # its documents are as published: one PlanQA cannot read yet costs only the items about it
+            print(f"warning: {len(problems)} gold items are not grounded in what PlanQA reads of the documents "
+                  f"(`python -m eval check-gold --set {gold_set.name}`); they are scored as they are", file=sys.stderr)
         if calibrating:
             return calibrate(args, settings, items)
-        return run(args, settings, items)
+        return run(args, settings, items, gold_set)
     except (ValueError, RuntimeError, ImportError, OSError) as exc:  # configuration and store errors: one clear line
         print(f"eval: error: {exc}", file=sys.stderr)
         return 2
 
 
-def run(args: argparse.Namespace, settings: Settings, items: list[GoldItem]) -> int:
+def run(args: argparse.Namespace, settings: Settings, items: list[GoldItem], gold_set: GoldSet = GOLD_SETS["sample"]) -> int:
     modes = [m.strip() for m in args.modes.split(",") if m.strip()]
     unknown = [m for m in modes if m not in MODES]
     if unknown or not modes:
@@ -102,14 +124,20 @@ def run(args: argparse.Namespace, settings: Settings, items: list[GoldItem]) -> 
     harness.prepare()
     started = time.perf_counter()
     outcomes, records, answerer_notes = evaluate(selected, harness, modes)
+    if gold_set.sealed and args.split in (gold_set.sealed, "all"):  # the sealed split is reported in aggregate only
+        records = [r for r in records if r["split"] != gold_set.sealed]
     summary = summarize(outcomes)
     thresholds = load_thresholds(args.thresholds)
     failures = threshold_failures(summary["overall"], thresholds["min"], thresholds["max"]) if thresholds else []
     meta = {
         "date": dt.datetime.now().isoformat(timespec="seconds"),
         "gold": rel_path(args.gold),
+        "gold_set": gold_set.name,
+        "in_sample": gold_set.in_sample,
+        "sealed": gold_set.sealed,
+        "calib_split": gold_set.calib_split,
         "split": args.split,
-        "split_sizes": _split_sizes(items),
+        "split_sizes": _split_sizes(items, gold_set),
         "reported": {"items": len(selected), "answerable": sum(1 for i in selected if i.answerable), "unanswerable": sum(1 for i in selected if not i.answerable)},
         "modes": modes,
         "store": str(settings.store_path) if settings.chroma_mode == "embedded" else f"{settings.chroma_host}:{settings.chroma_port}",
@@ -140,9 +168,9 @@ def run(args: argparse.Namespace, settings: Settings, items: list[GoldItem]) -> 
     return 0
 
 
-def _split_sizes(items: Sequence[GoldItem]) -> dict[str, dict[str, int]]:
+def _split_sizes(items: Sequence[GoldItem], gold_set: GoldSet) -> dict[str, dict[str, int]]:
     sizes: dict[str, dict[str, int]] = {}
-    for split in ("calib", "test"):
+    for split in gold_set.splits:
         chosen = [i for i in items if i.split == split]
         sizes[split] = {"items": len(chosen), "answerable": sum(1 for i in chosen if i.answerable), "unanswerable": sum(1 for i in chosen if not i.answerable)}
     return sizes
