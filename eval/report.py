@@ -139,6 +139,13 @@ def render_markdown(
             *answer_table(overall, meta["answerers"]),
             "",
         ]
+    if meta.get("structure"):
+        lines += ["## Structure of documents nobody tuned the parser to (`python -m eval.structure`)", "",
+                  "Leaf clause paths right, in order, against what a reader of each document expects (tests/expectations/, "
+                  "tests/fixtures/unseen/); metadata: which of title, issuer, region, years are inferred right.", "",
+                  "| document | expected | parsed | right | share | metadata right |", "|---|---:|---:|---:|---:|---|",
+                  *[f"| {r['document']} | {r['expected']} | {r['parsed']} | {r['right']} | {r['share']:.3f} | {', '.join(r['metadata_right']) or 'none'} |"
+                    for r in meta["structure"]], ""]
     lines += ["## Per category", "", *category_table(summary, modes), "",
               "`refused` is the correct-refusal rate for `unanswerable` and the wrong-refusal rate elsewhere.", ""]
     if thresholds:

@@ -152,6 +152,7 @@ def run(args: argparse.Namespace, settings: Settings, items: list[GoldItem], gol
         "thresholds_file": rel_path(args.thresholds) if thresholds else None,
         "thresholds_split": thresholds.get("split") if thresholds else None,
     }
+    meta["structure"] = structure_rows()
     written = write_report(args.out, meta, summary, records, modes, thresholds, failures, plots=not args.no_plots)
     print(render_summary(meta, summary, modes))
     print("\nreports: " + ", ".join(rel_path(p) for p in written))
@@ -166,6 +167,23 @@ def run(args: argparse.Namespace, settings: Settings, items: list[GoldItem], gol
             return 1
         print(f"all {len(thresholds['min']) + len(thresholds['max'])} thresholds met")
     return 0
+
+
+def structure_rows() -> list[dict[str, Any]]:
+    """The parser's structure score per document of ../shared/corpus and per unseen fixture (eval/structure.py)."""
+    from eval.structure import UNSEEN, load_expectations, score_file
+
+    try:
+        expectations = load_expectations() + load_expectations(UNSEEN)
+    except (OSError, StopIteration) as exc:
+        print(f"structure scores skipped: {exc}", file=sys.stderr)
+        return []
+    rows = []
+    for expectation in expectations:
+        s = score_file(expectation)
+        rows.append({"document": s.name, "expected": s.expected, "parsed": s.parsed, "right": s.matched, "share": round(s.share, 3),
+                     "metadata_right": sorted(k for k, ok in s.metadata_right.items() if ok)})
+    return rows
 
 
 def _split_sizes(items: Sequence[GoldItem], gold_set: GoldSet) -> dict[str, dict[str, int]]:

@@ -19,5 +19,7 @@ def test_eval_meets_its_thresholds_on_the_test_split(sample_settings, sample_sto
     assert status == 0, printed.err + "\n".join(report["threshold_failures"])
     assert report["meta"]["split"] == "test" and report["meta"]["reported"]["unanswerable"] > 0
     assert set(report["summary"]["overall"]["retrieval"]) == {"hybrid", "dense", "lexical", "naive"}
-    assert (out / "latest.md").read_text(encoding="utf-8").startswith("# PlanQA evaluation")
+    markdown = (out / "latest.md").read_text(encoding="utf-8")
+    assert markdown.startswith("# PlanQA evaluation")
+    assert len(report["meta"]["structure"]) == 13 and "| national-basic-healthcare-law |" in markdown  # per-document structure score
     assert "all 10 thresholds met" in printed.out
