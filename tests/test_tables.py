@@ -280,3 +280,50 @@ def test_basic_law_metadata_block_is_no_table(corpus: dict) -> None:  # type: ig
     doc, _ = corpus["national-basic-healthcare-law"]
     assert not _by_row(doc) and not any("table" in note for note in doc.notes)
     assert "发文机关" in doc.text
+
+
+# ------------------------------------------------------------------------------------------ PDF parts
+
+
+@pytest.mark.parametrize(
+    ("stream", "positions"),
+    [
+        # text on full-width background bands (a law's web export): 2 positions, no room for 2 columns
+        (b"88.5 738.8 418.32 31.2 re\nf\n88.5 723.2 418.32 15.6 re\nf\n", {88, 507}),
+        # a clipping rectangle paints nothing
+        (b"0 0 595.3 841.9 re\nW* n\n", set()),
+        # ruled lines: the ends of each segment
+        (b"75.29 72.36 m\n520.01 72.36 l\nS\n110.4 72.36 m\n110.4 118 l\nS\n", {75, 520, 110}),
+    ],
+)
+def test_rule_positions(stream: bytes, positions: set[int]) -> None:
+    from qa.ingest.pdf import _rule_positions
+
+    assert _rule_positions(stream) == positions
+
+
+@pytest.mark.parametrize(
+    ("pages", "text", "marks"),
+    [
+        # a table between two lines: its offset is the end of the line before; the line after is not joined to it
+        (["一、主要指标，指标如下很长很长很长很长很长很长\n\ue000\n二、重点任务"], "一、主要指标，指标如下很长很长很长很长很长很长\n二、重点任务", [len("一、主要指标，指标如下很长很长很长很长很长很长")]),
+        # a table over two pages: one offset per page, the same place in the text; page numbers still dropped
+        (["甲。\n\ue000\n— 1 —", "\ue000\n— 2 —", "\ue000\n乙。\n— 3 —"], "甲。\n乙。", [2, 2, 2]),
+        (["\ue000\n甲。"], "甲。", [0]),  # a table first
+    ],
+)
+def test_table_marks_in_page_text(pages: list[str], text: str, marks: list[int]) -> None:
+    from qa.ingest.pdf import _join
+
+    joined, _, found = _join(pages)
+    assert (joined, found) == (text, marks)
+
+
+def test_the_table_search_keeps_to_its_time_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    import qa.ingest.pdf
+
+    monkeypatch.setattr(qa.ingest.pdf, "TABLE_SECONDS", -1.0)
+    grid = [["序号", "指标"], ["1", "签约率"], ["2", "直报率"]]
+    doc = build_document("p.pdf", make_table_pdf(BEFORE, grid, AFTER, widths=[3, 6]))
+    assert rows_of(doc) == [] and any(note.startswith("table search stopped after") for note in doc.notes)
+    assert "签约率" in doc.text  # kept as text

@@ -3,6 +3,10 @@ broken at the right margin joined; the offset where each page starts goes with t
 tells its pages. Ruled tables come out as data (:class:`~qa.ingest.readtext.Table`, found with pdfplumber), a table
 continued over pages as one. pypdf is imported when a PDF is read, pdfplumber when a page draws enough paths to
 hold a table.
+
+Tables without rules (columns only aligned by spaces, a three-line table with horizontal rules only) are not looked
+for: their text stays as pypdf reads it. So does a law's borderless 发文机关/发文日期… block, on purpose: it is the
+document's metadata, which the metadata reader takes from the text, not rows to cite.
 """
 
 from __future__ import annotations
