@@ -154,7 +154,10 @@ def _show(paths: list[Path], settings: Settings) -> int:
             indent = "  " + "  " * len(clause.headings)
             office = f"  〔{clause.office}〕" if clause.office else ""
             excerpt = clause.text.replace("\n", " ")
-            print(f"{indent}{clause.path_label} [{clause.start}:{clause.end}] {excerpt[:60]}{'…' if len(excerpt) > 60 else ''}{office}")
+            # A table row stands at a point of the text (its cells are not in it); a PDF row has its own page.
+            page = getattr(clause, "page", 0)
+            where = f"{clause.start}:{clause.end}" if clause.kind != "table_row" else f"@{clause.start}" + (f" p.{page}" if page else "")
+            print(f"{indent}{clause.path_label} [{where}] {excerpt[:60]}{'…' if len(excerpt) > 60 else ''}{office}")
     return status
 
 

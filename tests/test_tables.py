@@ -140,6 +140,17 @@ def test_markdown_pipe_tables_become_rows() -> None:
     assert "|" not in doc.text and doc.clauses[1].headings == ("一、主要指标", "表1 主要指标")
 
 
+def test_ingest_show_prints_the_rows_under_their_section(tmp_path: Path, capsys, indicator_pdf: bytes) -> None:  # type: ignore[no-untyped-def]
+    from cli import main
+
+    (tmp_path / "plan.pdf").write_bytes(indicator_pdf)
+    assert main(["ingest", str(tmp_path), "--store", str(tmp_path / "store"), "--show"]) == 0
+    lines = capsys.readouterr().out.split("\n")
+    at = lines.index("  一、主要指标")
+    assert lines[at + 1 : at + 3] == ["    表1 主要指标", "      结果性指标"]
+    assert lines[at + 3].startswith("        一、表1第1行 [@") and " p.1] 领域：健康知识普及；序号：1；" in lines[at + 3]
+
+
 # ---------------------------------------------------------------------------------------- pure parts
 
 
