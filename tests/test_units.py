@@ -277,3 +277,49 @@ def test_preamble_before_an_attachment_stays_front_matter() -> None:
     parsed = parse_plan(text)
     assert leaves(text) == ["附件/一、"]
     assert PREAMBLE_PATH not in paths(parsed)
+
+
+# ------------------------------------------------------------------------------ paragraphs of an article
+
+# national-infectious-disease-law.pdf, 第一百零四条: two paragraphs (款), each with its own (一) list, then a third
+ARTICLE_104 = """第一章  总  则
+第一条  为了预防、控制和消除传染病的发生与流行，制定本法。
+第二条  违反本法规定，医疗机构有下列情形之一的，由县级以上人民政府疾病预防控制部门责令改正，给予警告：
+（一）未按照规定承担本机构的传染病预防、控制工作；
+（二）未按照规定报告传染病疫情，隐瞒、谎报、缓报、漏报传染病疫情；
+（三）未按照规定对本机构内被传染病病原体污染的场所、物品实施消毒或者无害化处置。
+违反本法规定，医疗机构有下列情形之一的，由县级以上人民政府卫生健康主管部门依照前款规定给予行政处罚：
+（一）发现传染病疫情时，未按照规定对传染病患者、疑似患者提供医疗救护；
+（二）未遵守国家有关规定，导致因输入血液引起经血液传播疾病的发生。
+医疗机构未按照规定对使用的医疗器械进行消毒的，依照有关医疗器械管理的法律、行政法规规定追究法律责任。
+第三条  本法自 2025 年 9 月 1 日起施行。
+"""
+
+
+def test_paragraphs_of_an_article_with_their_own_lists_are_a_level() -> None:
+    parsed = parse_plan(ARTICLE_104)
+    assert leaves(ARTICLE_104) == [
+        "第一章/第一条",
+        "第一章/第二条/第一款/（一）", "第一章/第二条/第一款/（二）", "第一章/第二条/第一款/（三）",
+        "第一章/第二条/第二款/（一）", "第一章/第二条/第二款/（二）",
+        "第一章/第三条",
+    ]  # fmt: skip
+    second = clause(parsed, "第一章/第二条/第二款")
+    assert second.kind == "section" and second.text.startswith("违反本法规定，医疗机构有下列情形之一的，由县级以上人民政府卫生健康主管部门")
+    assert "依照有关医疗器械管理的法律" in clause(parsed, "第一章/第二条/第二款/（二）").text  # the item-less third paragraph
+
+
+def test_a_paragraph_after_an_articles_list_without_a_list_of_its_own_is_no_level() -> None:
+    # national-basic-healthcare-law.pdf, 第三十八条: text after the list stays in the article's last item, as it reads
+    text = (
+        "第一章 总则\n第一条 举办医疗机构，应当具备下列条件：\n（一）有符合规定的名称、组织机构和场所；\n（二）能够独立承担民事责任。\n"
+        "医疗机构依法取得执业许可证。禁止伪造、变造、买卖、出租、出借医疗机构执业许可证。\n第二条 本法自 2020 年 6 月 1 日起施行。"
+    )
+    parsed = parse_plan(text)
+    assert leaves(text) == ["第一章/第一条/（一）", "第一章/第一条/（二）", "第一章/第二条"]
+    assert clause(parsed, "第一章/第一条/（二）").text.endswith("禁止伪造、变造、买卖、出租、出借医疗机构执业许可证。")
+
+
+def test_items_numbered_on_after_a_paragraph_stay_the_articles() -> None:
+    text = "第一章 总则\n第一条 有下列情形之一的，予以处罚：\n（一）未报告；\n（二）未消毒。\n前款规定以外的，有下列情形之一的，也予以处罚：\n（三）拒绝检查。\n"
+    assert leaves(text) == ["第一章/第一条/（一）", "第一章/第一条/（二）", "第一章/第一条/（三）"]

@@ -20,8 +20,9 @@ from dataclasses import dataclass, field, replace
 from qa.ingest.cleaning import Paragraph, ends_mid_sentence, join_wrapped, source_lines
 from qa.ingest.markers import Marker, lead_phrase, part_label, read_marker
 from qa.normalize import search_form, unify_radicals
+from qa.text import chinese_numeral
 
-PARSER_VERSION = "6"  # bump when cleaning or parsing changes clause text: stored plans re-ingest
+PARSER_VERSION = "7"  # bump when cleaning or parsing changes clause text: stored plans re-ingest
 PREAMBLE_PATH = "前言"
 
 # ------------------------------------------------------------------------------------------- clauses
@@ -177,6 +178,16 @@ def parse_plan(text: str) -> ParsedPlan:
         node = stack[-1]
         if node.marker is not None and node.marker.style == "annex" and _is_title_line_of(node, p):
             node.marker = replace(node.marker, rest=node.marker.rest + p.text)
+        if (article := _article_of_item(node)) is not None:
+            # A paragraph after an article's finished item is the article's next paragraph (款); whether it is a
+            # level of the paths (when it carries its own (一) list) is decided when the article is emitted.
+            while stack[-1] is not article:
+                stack.pop()
+            number = len(article.paragraphs) + sum(1 for c in article.children if c.marker and c.marker.style == "paragraph") + 1
+            kuan = _Node(Marker("paragraph", number, f"第{chinese_numeral(number)}款", p.text), [p], parent=article)
+            article.children.append(kuan)
+            stack.append(kuan)
+            continue
         node.paragraphs.append(p)
 
     clauses = list(_emit(root, (), ()))
@@ -228,6 +239,49 @@ def _is_title_line_of(node: _Node, p: Paragraph) -> bool:
     return len(lines) <= 2 and all(_is_name_line(line, 40) for line in lines)
 
 
+def _article_of_item(node: _Node) -> _Node | None:
+    """The article whose finished (一) item ``node`` is (its text ends a sentence), if it is one."""
+    parent = node.parent
+    if node.marker is None or node.marker.style != "cn_paren" or node.children or parent is None or parent.marker is None:
+        return None
+    if parent.marker.style == "paragraph":
+        parent = parent.parent
+    if parent is None or parent.marker is None or parent.marker.style != "article":
+        return None
+    return parent if node.paragraphs[-1].text.endswith(("。", "；", ";")) else None
+
+
+def _article_paragraphs(node: _Node, children: list[_Node]) -> list[_Node]:
+    """An article's children with its paragraphs (款) sorted out: a paragraph that carries its own (一) list is a
+    level (第一百零四条/第二款/(一)), and then the items before it are the first list's (第一款/(一)); any other
+    paragraph after an item continues the text before it, as it reads (its items, if numbered on, the article's)."""
+    out: list[_Node] = []
+    for child in children:
+        if child.marker is None or child.marker.style != "paragraph":
+            out.append(child)
+            continue
+        first = next((g.marker.number for g in child.children if g.marker is not None), 0)
+        if first == 1:
+            out.append(child)
+            continue
+        target = out[-1] if out else node
+        while target.children:
+            target = target.children[-1]
+        target.paragraphs.extend(child.paragraphs)
+        for grandchild in child.children:
+            grandchild.parent = node
+            out.append(grandchild)
+    lists = [i for i, c in enumerate(out) if c.marker is not None and c.marker.style == "paragraph"]
+    if not lists or not any(c.marker is not None and c.marker.style == "cn_paren" for c in out[: lists[0]]):
+        return out
+    number = max(len(node.paragraphs), 1)
+    lead = _Node(Marker("paragraph", number, f"第{chinese_numeral(number)}款", ""), [], parent=node)
+    lead.children = out[: lists[0]]
+    for item in lead.children:
+        item.parent = lead
+    return [lead, *out[lists[0] :]]
+
+
 def _has_body(node: _Node) -> bool:
     """A unit with text of its own (a run-in item, or a heading with paragraphs under it)."""
     return node.marker is not None and (len(node.paragraphs) > 1 or not _is_title(node.marker.rest))
@@ -251,7 +305,7 @@ def _fits_sequence(marker: Marker, stack: list[_Node], last_number: dict[str, in
 
     Returns (accepted, note); the note names a tolerated irregularity (a jump of up to 3, a repeat).
     """
-    if marker.style in ("dash", "annex", "box"):
+    if marker.style in ("dash", "annex", "box", "paragraph"):
         return True, ""
     styles = _styles(stack)
     if marker.style in styles:
@@ -272,6 +326,8 @@ def _fits_sequence(marker: Marker, stack: list[_Node], last_number: dict[str, in
 def _emit(node: _Node, path: tuple[str, ...], headings: tuple[str, ...]):  # type: ignore[no-untyped-def]
     """Yield the clauses under ``node``: leaves, sections with their own body text, the preamble."""
     children = _fold_dash_lines(node)
+    if node.marker is not None and node.marker.style == "article":
+        children = _article_paragraphs(node, children)
     if node.marker is None:  # the root: its paragraphs are the preamble
         if node.paragraphs:
             yield _clause(node.paragraphs, path or (PREAMBLE_PATH,), headings, kind="preamble")
