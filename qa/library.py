@@ -1,5 +1,5 @@
-"""知识库: the stored plans as a service, without Gradio: list them, upload and ingest, re-index, delete, and
-the clause tree of one plan. The 知识库 tab of :mod:`ui.blocks` calls only this and the
+"""知识库: the stored plans as a service, without Gradio: list them, upload and ingest, re-index, delete, correct
+a plan's metadata, and the clause tree of one plan. The 知识库 tab of :mod:`ui.blocks` calls only this and the
 :class:`~qa.service.Assistant`; this is the one place that reaches the assistant's store, searcher and embedder.
 """
 
@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from qa.ingest.documents import DocumentError, build_document
-from qa.ingest.pipeline import PLAN_SUFFIXES, Ingestor, IngestReport
+from qa.ingest.pipeline import PLAN_SUFFIXES, FileResult, Ingestor, IngestReport, corrections_file, write_correction
 from qa.settings import Settings
 
 if TYPE_CHECKING:
@@ -149,6 +149,38 @@ class Library:
             uploaded.unlink()
             return f"已删除 {doc_id}（及上传的文件 {source}）。"
         return f"已删除 {doc_id}。它的文件不在上传目录中：重新索引会把它重新入库，要永久删除请移走该文件。"
+
+    def correct(self, doc_id: str, **fields: object) -> IngestReport:
+        """Correct a stored plan's metadata (``title``, ``short_title``, ``issuer``, ``region``, ``years`` as a list or
+        ``"2019-2030"``, ``year``, ``date``, ``kind``; ``None`` clears a field's correction) and re-ingest that plan.
+
+        The correction is kept in the corrections file (``corrections_path``), keyed by doc id, and merged over the
+        folder's catalog and the inferred metadata at every later ingest, so a re-index never undoes it. Raises
+        ``KeyError`` for a plan that is not stored and ``ValueError`` for a field that cannot be corrected.
+        """
+        records = self.assistant.store.documents()
+        if doc_id not in records:
+            raise KeyError(f"没有编号为 {doc_id} 的规划")
+        write_correction(corrections_file(self.settings), doc_id, fields)
+        source = str(records[doc_id].metadata.get("source_name", ""))
+        path = self._source_file(source)
+        if path is None:
+            message = f"{source or doc_id}: the plan's file is in neither {self.settings.plans_dir} nor {self.settings.upload_dir}; the correction applies when it is ingested again"
+            return IngestReport([FileResult(source or doc_id, doc_id, "failed", message=message)])
+        return self._ingestor().run([path])
+
+    def _source_file(self, name: str) -> Path | None:
+        """The file a stored plan was ingested from: by name in the upload folder or the sample folder."""
+        if not name:
+            return None
+        for folder in (self.settings.upload_dir, self.settings.plans_dir):
+            if (folder / name).is_file():
+                return folder / name
+            if folder.is_dir():
+                found = sorted(p for p in folder.rglob(name) if p.is_file())
+                if found:
+                    return found[0]
+        return None
 
     def title_of(self, doc_id: str) -> str:
         plan = self.assistant.searcher.plans.get(doc_id)

@@ -53,6 +53,7 @@ class Settings:
     users_file: str = field(default="", metadata={"doc": "TOML or JSON file of staff logins (`[users]` table or object of name = hash); adds to `users`."})
     feedback_path: Path = field(default=Path("var/feedback.jsonl"), metadata={"doc": "JSONL file the chat's useful/wrong feedback is appended to."})
     upload_dir: Path = field(default=Path("var/uploads"), metadata={"doc": "Folder where plans uploaded in the knowledge-base tab are kept (and re-indexed from)."})
+    corrections_path: str = field(default="", metadata={"doc": "TOML file of staff corrections to plans' metadata by doc id (title, issuer, region, years …), merged over the folder's catalog.toml and what ingest infers, at every ingest; empty = `corrections.toml` beside the store directory."})
     rate_limit_per_minute: int = field(default=20, metadata={"doc": "Questions one client (by address) may ask per minute in public mode; 0 = no limit."})
     max_concurrency: int = field(default=4, metadata={"doc": "Answers computed at the same time (Gradio queue concurrency); further requests wait in the queue."})
     max_question_chars: int = field(default=500, metadata={"doc": "Longest question accepted, in characters: the app and its API refuse longer ones, the CLI and the eval cut them."})

@@ -269,3 +269,110 @@ def test_ingest_command_runs_and_prints_the_summary(tmp_path: Path, capsys):
     shown = capsys.readouterr().out
     assert "任城区2021年度卫生健康工作要点" in shown and "七、" in shown
     assert not (tmp_path / "store").exists()  # --show writes nothing
+
+
+# ------------------------------------------------------------------ metadata, skipped files, corrections
+
+NOTICE = """海南省某某委员会
+关于印发《海南省某某专项行动计划》的通知
+各市、县人民政府：
+现将《海南省某某专项行动计划》印发给你们，请遵照执行。
+海南省某某委员会
+2025年3月17日
+海南省某某专项行动计划
+一、主要目标
+1.到2030年，筛查率达90%以上。
+"""
+
+
+def test_inferred_metadata_is_stored_with_the_plan_and_shown_in_the_table(settings, tmp_path: Path):
+    from vectorstore import InMemoryClauseStore
+
+    folder = tmp_path / "hainan"
+    folder.mkdir()
+    (folder / "notice.txt").write_text(NOTICE, encoding="utf-8")
+    store = InMemoryClauseStore("fake-16")
+    report = Ingestor(settings, store, CountingEmbeddings()).run([folder])
+    meta = store.documents()["notice"].metadata
+    assert (meta["title"], meta["short_title"], meta["issuer"], meta["region"], meta["date"], meta["kind"]) == (
+        "关于印发《海南省某某专项行动计划》的通知", "海南省某某专项行动计划", "海南省某某委员会", "海南省", "2025-03-17", "通知"
+    )
+    assert (meta["year"], meta["years"]) == (2025, "2025")  # a notice keeps to its own year
+    result = report.results[0]
+    assert (result.title, result.issuer, result.region, result.years) == ("海南省某某专项行动计划", "海南省某某委员会", "海南省", (2025,))
+    table = report.table().splitlines()
+    assert table[1].startswith("notice.txt") and table[2] == "    《海南省某某专项行动计划》 海南省某某委员会 · 海南省 · 2025"
+    assert table[-1].startswith("1 documents") and "0 skipped" in table[-1]
+
+
+def test_every_file_of_a_folder_that_is_not_ingested_gets_a_row_saying_why(settings, plans, monkeypatch):
+    import qa.ingest.doc
+    from vectorstore import InMemoryClauseStore
+
+    (plans / "indicators.xlsx").write_bytes(b"PK\x03\x04")
+    (plans / "README").write_text("notes", encoding="utf-8")
+    (plans / "old.doc").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600)
+    (plans / ".hidden.txt").write_text("x", encoding="utf-8")  # hidden and lock files stay silent
+    (plans / "~$city-2024.docx").write_bytes(b"\x00lock")
+    (plans / ".git").mkdir()
+    (plans / ".git" / "config").write_text("x", encoding="utf-8")
+    monkeypatch.setattr(qa.ingest.doc.shutil, "which", lambda exe: None)  # antiword not installed
+    report = Ingestor(settings, InMemoryClauseStore("fake-16"), CountingEmbeddings()).run([plans])
+    rows = {r.name: r for r in report.results}
+    assert set(rows) == {"city-2024.txt", "county-2024.txt", "indicators.xlsx", "README", "old.doc"}
+    assert rows["indicators.xlsx"].status == "skipped" and ".xlsx: not a plan format; accepted: .doc, .docx" in rows["indicators.xlsx"].message
+    assert rows["README"].status == "skipped" and "without an extension" in rows["README"].message
+    assert rows["old.doc"].status == "skipped" and "install antiword" in rows["old.doc"].message and "save it as .docx" in rows["old.doc"].message
+    assert not report.failed and "3 skipped" in report.table().splitlines()[-1]
+
+
+def test_a_staff_correction_survives_re_ingest(settings, plans):
+    from qa.ingest.pipeline import corrections_file, load_corrections, write_correction
+    from vectorstore import InMemoryClauseStore
+
+    store = InMemoryClauseStore("fake-16")
+    ingestor = Ingestor(settings, store, CountingEmbeddings())
+    ingestor.run([plans])
+    assert store.documents()["city-2024"].metadata["issuer"] == ""
+    path = corrections_file(settings)
+    assert path == settings.store_path.parent / "corrections.toml"
+    write_correction(path, "city-2024", {"issuer": "某市卫生健康委员会", "region": "某省某市", "years": "2024-2025"})
+    report = ingestor.run([plans])
+    assert {r.doc_id: r.status for r in report.results} == {"city-2024": "updated", "county-2024": "unchanged"}
+    meta = store.documents()["city-2024"].metadata
+    assert (meta["issuer"], meta["region"], meta["year"], meta["years"]) == ("某市卫生健康委员会", "某省某市", 2024, "2024,2025")
+    assert meta["title"] == "2024年某市卫生健康工作要点"  # what the correction does not say stays as inferred
+    assert "staff correction: issuer, region, years" in meta["notes"]
+    assert {r.status for r in ingestor.run([plans]).results} == {"unchanged"}  # and it holds at every re-ingest
+    write_correction(path, "city-2024", {"issuer": None, "region": None, "years": None})  # cleared: as inferred again
+    assert load_corrections(path) == {}
+    ingestor.run([plans])
+    assert store.documents()["city-2024"].metadata["issuer"] == ""
+
+
+def test_a_correction_file_that_is_not_toml_fails_each_plan_with_what_to_do(settings, plans):
+    from qa.ingest.pipeline import corrections_file
+
+    corrections_file(settings).write_text("[broken", encoding="utf-8")
+    with pytest.raises(DocumentError, match="corrections.toml: staff corrections cannot be read.*; fix the file or remove it"):
+        Ingestor(settings, store=None, embeddings=None).read(plans / "city-2024.txt")  # type: ignore[arg-type]
+
+
+def test_a_plan_is_in_scope_for_the_years_stored_with_it(settings, tmp_path: Path):
+    """A plan whose years come from its date and targets (2025..2030, no year in its title) answers "2027年…"."""
+    from qa.search.hybrid import HybridSearcher
+    from vectorstore import InMemoryClauseStore
+
+    folder = tmp_path / "plans"
+    folder.mkdir()
+    plan = NOTICE.replace("关于印发《海南省某某专项行动计划》的通知\n", "").replace("海南省某某专项行动计划\n一、", "一、")
+    (folder / "action.txt").write_text("海南省某某专项行动计划\n" + plan, encoding="utf-8")
+    (folder / "city-2024.txt").write_text(PLAN_A, encoding="utf-8")
+    embeddings = CountingEmbeddings()
+    store = InMemoryClauseStore(embeddings.model_id)
+    Ingestor(settings, store, embeddings).run([folder])
+    assert store.documents()["action"].metadata["years"] == ",".join(str(y) for y in range(2025, 2031))
+    searcher = HybridSearcher(store, embeddings, mode="lexical")
+    assert searcher.plans["action"].years == tuple(range(2025, 2031))
+    scope = searcher.scope("2027年筛查率要达到多少")
+    assert scope.doc_ids == frozenset({"action"}) and scope.uncovered == ()

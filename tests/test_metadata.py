@@ -11,8 +11,19 @@ from pathlib import Path
 import pytest
 
 from qa.ingest.metadata import (
-    find_adoption, find_notice_title, find_signature, heading_title, infer_info, is_body, kind_of, parse_date,
-    parse_years, plan_years, read_metadata, region_of, title_years,
+    find_adoption,
+    find_notice_title,
+    find_signature,
+    heading_title,
+    infer_info,
+    is_body,
+    kind_of,
+    parse_date,
+    parse_years,
+    plan_years,
+    read_metadata,
+    region_of,
+    title_years,
 )
 from qa.ingest.parsing import parse_plan
 

@@ -4,13 +4,19 @@
 - A changed plan is written as a new version and committed in one step (see ``vectorstore.chroma``);
   vectors of clauses whose embedded text did not change are reused, never recomputed.
 - One bad file is reported and skipped; the others still ingest. ``prune`` removes plans whose file is gone.
+- Every file of a folder that is not ingested has a row saying why: a format that is no plan format, or one whose
+  reader tool is missing (an old .doc without antiword), is ``skipped``; hidden files and Word's lock files are not.
+- Staff corrections (``corrections.toml`` beside the store, or ``corrections_path``; keyed by doc id) are merged over
+  the folder's ``catalog.toml`` and what is inferred from the text, so they survive every re-ingest.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import time
+import tomllib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,19 +24,24 @@ from pathlib import Path
 from qa.embeddings import ClauseEmbeddings
 from qa.ingest.chunking import Chunk, chunk_document, embedding_key
 from qa.ingest.documents import CATALOG_NAME, Document, DocumentError, build_document, load_catalog
-from qa.ingest.readers import SUFFIXES
+from qa.ingest.metadata import parse_years
+from qa.ingest.readers import SUFFIXES, ReaderMissing
 from qa.settings import Settings
 from qa.store import ClauseStore, StoreError
 
 log = logging.getLogger(__name__)
 
-# What ingest reads (see qa.ingest.readers): .txt/.text, .md/.markdown, .pdf, .docx, .html/.htm.
+# What ingest reads (see qa.ingest.readers): .txt/.text, .md/.markdown, .pdf, .docx, .doc/.wps, .html/.htm.
 PLAN_SUFFIXES = frozenset(SUFFIXES)
+CORRECTIONS_NAME = "corrections.toml"
+# What a staff correction may set (qa.library.Library.correct); the rest of a plan's metadata is read as before.
+CORRECTABLE = ("title", "short_title", "issuer", "region", "years", "year", "date", "kind")
 
 
 @dataclass
 class FileResult:
-    """What happened to one file: status is new | updated | unchanged | failed | pruned."""
+    """What happened to one file: status is new | updated | unchanged | failed | skipped | pruned; and the plan's
+    title, issuer, region and years as stored (for the summary table)."""
 
     name: str
     doc_id: str
@@ -40,6 +51,18 @@ class FileResult:
     embedded: int = 0
     seconds: float = 0.0
     message: str = ""
+    title: str = ""
+    issuer: str = ""
+    region: str = ""
+    years: tuple[int, ...] = ()
+
+    @property
+    def described(self) -> str:
+        """``《title》 issuer · region · 2019—2030``: the second line of the file's row ("" before it was read)."""
+        if not self.title:
+            return ""
+        years = f"{self.years[0]}—{self.years[-1]}" if len(self.years) > 1 else (str(self.years[0]) if self.years else "")
+        return " · ".join(part for part in (f"《{self.title}》 {self.issuer or '(issuer unknown)'}", self.region or "(region unknown)", years or "(years unknown)") if part)
 
 
 @dataclass
@@ -55,18 +78,23 @@ class IngestReport:
         return [r for r in self.results if r.status == "failed"]
 
     def table(self) -> str:
-        """The summary table printed after an ingest."""
+        """The summary table printed after an ingest: one row per file, and under a plan's row its title, issuer,
+        region and years as stored (what citations and the question's place and year scope read)."""
         header = ("file", "status", "clauses", "chunks", "embedded", "s", "notes")
         rows = [header] + [
             (r.name, r.status, str(r.clauses), str(r.chunks), str(r.embedded), f"{r.seconds:.1f}", r.message)
             for r in self.results
         ]
         widths = [max(_width(row[i]) for row in rows) for i in range(len(header) - 1)]
-        lines = ["  ".join(_pad(cell, widths[i]) for i, cell in enumerate(row[:-1])) + "  " + row[-1] for row in rows]
+        lines = ["  ".join(_pad(cell, widths[i]) for i, cell in enumerate(rows[0][:-1])) + "  " + rows[0][-1]]
+        for row, result in zip(rows[1:], self.results, strict=True):
+            lines.append("  ".join(_pad(cell, widths[i]) for i, cell in enumerate(row[:-1])) + "  " + row[-1])
+            if result.described:
+                lines.append("    " + result.described)
         totals = (
             f"{len(self.results)} documents, {sum(r.clauses for r in self.results)} clauses: "
             f"{self.count('new')} new, {self.count('updated')} updated, {self.count('unchanged')} unchanged, "
-            f"{self.count('failed')} failed, {self.count('pruned')} pruned in {self.seconds:.1f} s"
+            f"{self.count('failed')} failed, {self.count('skipped')} skipped, {self.count('pruned')} pruned in {self.seconds:.1f} s"
         )
         return "\n".join(lines + [totals])
 
@@ -80,18 +108,26 @@ def _pad(text: str, width: int) -> str:
 
 
 def discover(paths: Iterable[Path], suffixes: frozenset[str] = PLAN_SUFFIXES) -> tuple[list[Path], list[FileResult]]:
-    """Plan files under ``paths`` (files or folders, not following symlinked folders); problems as failed results."""
+    """Plan files under ``paths`` (files or folders, not following symlinked folders); problems as failed results,
+    and each other file of a folder as a skipped one naming its format and the accepted ones."""
     found: list[Path] = []
     problems: list[FileResult] = []
+    accepted = ", ".join(sorted(suffixes))
     for path in paths:
         if path.is_dir():
             for root, dirs, files in os.walk(path, followlinks=False):
                 dirs.sort()
+                dirs[:] = [d for d in dirs if not d.startswith(".")]
                 for name in sorted(files):
                     file = Path(root) / name
-                    # Hidden files and Word's "~$plan.docx" lock files are not plans.
-                    if file.suffix.lower() in suffixes and name != CATALOG_NAME and not name.startswith((".", "~$")):
+                    # Hidden files, Word's "~$plan.docx" lock files and the catalogs are not plans, and not news.
+                    if name in (CATALOG_NAME, CORRECTIONS_NAME) or name.startswith((".", "~$")):
+                        continue
+                    if file.suffix.lower() in suffixes:
                         found.append(file)
+                    else:
+                        kind = file.suffix.lower() or "a file without an extension"
+                        problems.append(FileResult(name, file.stem, "skipped", message=f"{file}: {kind}: not a plan format; accepted: {accepted}"))
         elif path.is_file():
             found.append(path)
         elif path.is_symlink():
@@ -110,7 +146,8 @@ class Ingestor:
         self.embeddings = embeddings
 
     def read(self, path: Path, doc_id: str | None = None) -> Document:
-        """Read and parse one file (no store access). Raises DocumentError with the file named."""
+        """Read and parse one file (no store access), its catalog entry with the staff's correction merged over it.
+        Raises DocumentError with the file named (:class:`~qa.ingest.readers.ReaderMissing` when a tool is missing)."""
         try:
             size = path.stat().st_size
         except OSError as exc:  # ELOOP for a symbolic link loop, ENOENT for a broken link
@@ -129,8 +166,13 @@ class Ingestor:
             data = path.read_bytes()
         except OSError as exc:
             raise DocumentError(f"{path}: cannot be read ({exc.strerror}); check permissions") from exc
-        entry = load_catalog(path.parent).get(path.name)
-        return build_document(path.name, data, entry, doc_id=doc_id or path.stem)
+        doc_id = doc_id or path.stem
+        correction = load_corrections(corrections_file(self.settings)).get(doc_id, {})
+        entry = merge_entry(load_catalog(path.parent).get(path.name), correction)
+        doc = build_document(path.name, data, entry, doc_id=doc_id)
+        if correction:
+            doc.notes.append("staff correction: " + ", ".join(k for k in CORRECTABLE if k in correction))
+        return doc
 
     def run(
         self,
@@ -171,6 +213,8 @@ class Ingestor:
             doc = self.read(path, doc_id)
             result.clauses = len(doc.clauses)
             result.message = "; ".join(doc.notes)
+            info = doc.info
+            result.title, result.issuer, result.region, result.years = info.citation_title, info.issuer, info.region, info.years
             record = committed.get(doc_id)
             if record is not None and record.doc_hash == doc.content_hash:
                 result.status = "unchanged"
@@ -189,6 +233,9 @@ class Ingestor:
             )
             result.status = "updated" if record is not None else "new"
             result.chunks, result.embedded = len(chunks), embedded
+        except ReaderMissing as exc:  # a format whose tool is not installed: skipped, with what to do
+            result.status, result.message = "skipped", str(exc)
+            log.warning("%s", exc)
         except (DocumentError, StoreError) as exc:
             result.status, result.message = "failed", str(exc)
             log.error("%s", exc)
@@ -224,6 +271,8 @@ class Ingestor:
             "issuer": info.issuer,
             "region": info.region,
             "year": info.year,
+            "years": ",".join(str(y) for y in info.years),  # Chroma metadata are scalars: "2019,2020,…,2030"
+            "kind": info.kind,
             "date": info.date,
             "source_name": path.name,
             "encoding": doc.encoding,
@@ -231,3 +280,76 @@ class Ingestor:
             "chunks": chunks,
             "notes": "; ".join(doc.notes),
         }
+
+
+# ------------------------------------------------------------------------------------------ corrections
+
+
+def corrections_file(settings: Settings) -> Path:
+    """Where staff corrections are kept: ``corrections_path``, or ``corrections.toml`` beside the store directory."""
+    return Path(settings.corrections_path) if str(settings.corrections_path) else settings.store_path.parent / CORRECTIONS_NAME
+
+
+def load_corrections(path: Path) -> dict[str, dict]:
+    """Staff corrections by doc id ({} when there is no file). Raises DocumentError for a file that is not TOML."""
+    if not path.is_file():
+        return {}
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise DocumentError(f"{path}: staff corrections cannot be read ({exc}); fix the file or remove it") from exc
+
+
+def merge_entry(entry: dict | None, correction: dict) -> dict | None:
+    """The catalog entry with a correction over it; corrected years set the year too (their first)."""
+    if not correction:
+        return entry
+    merged = {**(entry or {}), **correction}
+    if "years" in correction:
+        years = parse_years(correction["years"])
+        merged["years"] = list(years)
+        if "year" not in correction:
+            merged["year"] = years[0] if years else 0
+    return merged
+
+
+def write_correction(path: Path, doc_id: str, fields: dict) -> dict:
+    """Set (a value) or clear (``None``) corrected fields of ``doc_id`` in the corrections file; returns its new
+    correction. Written whole to a temporary file and renamed, so a reader never sees half a file."""
+    unknown = sorted(set(fields) - set(CORRECTABLE))
+    if unknown:
+        raise ValueError(f"cannot correct {', '.join(unknown)}; correctable: {', '.join(CORRECTABLE)}")
+    corrections = load_corrections(path)
+    entry = dict(corrections.get(doc_id, {}))
+    for key, value in fields.items():
+        if value is None:
+            entry.pop(key, None)
+        elif key == "years":
+            entry[key] = list(parse_years(value))
+        elif key == "year":
+            entry[key] = int(value)
+        else:
+            entry[key] = str(value).strip()
+    if entry:
+        corrections[doc_id] = entry
+    else:
+        corrections.pop(doc_id, None)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".part")
+    partial.write_text(_toml(corrections), encoding="utf-8")
+    os.replace(partial, path)
+    return entry
+
+
+def _toml(corrections: dict[str, dict]) -> str:
+    """The corrections as TOML (strings, integers and lists of integers are all they hold)."""
+    out = ["# Staff corrections of plan metadata, by doc id: merged over catalog.toml and what ingest infers from the text.",
+           "# Written by the knowledge base (qa.library.Library.correct); edit with care."]
+    for doc_id in sorted(corrections):
+        out.append(f"\n[{json.dumps(doc_id, ensure_ascii=False)}]")
+        for key in CORRECTABLE:
+            if key in corrections[doc_id]:
+                value = corrections[doc_id][key]
+                text = json.dumps(value, ensure_ascii=False) if not isinstance(value, list) else "[" + ", ".join(str(int(v)) for v in value) + "]"
+                out.append(f"{key} = {text}")
+    return "\n".join(out) + "\n"

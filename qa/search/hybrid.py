@@ -210,8 +210,11 @@ def _plan_info(doc_id: str, meta: dict[str, Any], mentioned_years: set[int] = fr
     short = str(meta.get("short_title", "")) or title
     region = to_simplified(str(meta.get("region", "")))
     year = int(meta.get("year", 0) or 0)
+    # The years ingest stored ("2019,2020,…"; read from the title, the date and the plan's targets), else, for a
+    # plan stored before they were, the title's span or the plan's year.
+    stored = tuple(int(y) for y in re.findall(r"\d{4}", str(meta.get("years", "") or "")))
     span = re.search(r"(\d{4})\s*[—\-–~至到]+\s*(\d{4})", title)
-    years = tuple(range(int(span[1]), int(span[2]) + 1)) if span else ((year,) if year else ())
+    years = stored or (tuple(range(int(span[1]), int(span[2]) + 1)) if span else ((year,) if year else ()))
     places = set()
     for part in re.findall(r"[\u4e00-\u9fff]+?" + suffix_pattern(ADMIN_SUFFIXES), region):
         core = place_core(part)
