@@ -90,6 +90,15 @@ def test_a_table_before_any_numbered_unit_and_a_second_table() -> None:
     assert doc.clauses[0].headings == ()  # before any numbered unit: no section, no caption
 
 
+def test_a_key_value_table_has_no_header() -> None:
+    form = GridTable([["项目名称：", "社区医院建设", "建设年限：", "2023—2025年"], ["牵头单位：", "市卫生健康委", "总投资：", "1.2亿元"]])
+    doc = build_document("t.docx", make_docx([(TITLE, None), ("一、重点项目", None), form]))
+    assert rows_of(doc) == [
+        ("一、/表1/第1行", "项目名称：社区医院建设；建设年限：2023—2025年"),
+        ("一、/表1/第2行", "牵头单位：市卫生健康委；总投资：1.2亿元"),
+    ]
+
+
 @pytest.mark.parametrize(
     ("box", "lines"),
     [

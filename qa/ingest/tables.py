@@ -11,7 +11,8 @@ A data row is a unit of its own, never part of a clause's text:
 - headings: the unit's headings and its own title, the table's caption (the line above it that names a table,
   ``qa/data/table_captions.toml``, or a title row across the table), and the group row the row stands under.
 
-Rows that are not data: the header; a row of one wide cell with only merged cells to its left that carry on
+A table whose every row opens with a cell ending in a colon (``项目名称：`` | ``…``) has no header: each row is
+``项目名称：…``. Rows that are not data: the header; a row of one wide cell with only merged cells to its left that carry on
 into the data rows below it (a group label such as 结果性指标: it becomes a heading of the rows under it); a row
 of one wide cell whose left neighbour ends with it (a note, 说明：…, on the record above: its text is appended to
 that row's).
@@ -100,6 +101,8 @@ def header_row_count(table: Table) -> int:
     start = _title_rows(table)
     if table.header_rows > start:
         return table.header_rows
+    if _labelled(table, start):
+        return start  # a key–value table (项目名称： | …): every row labels itself, there is no header
     end = start + 1
     if end < len(table.rows) - 1:
         top, below = table.rows[start], table.rows[end]
@@ -109,6 +112,12 @@ def header_row_count(table: Table) -> int:
         if len(under) >= 2 and all(not c.first or not compact(c.text) for c in others):
             end += 1
     return end
+
+
+def _labelled(table: Table, start: int) -> bool:
+    """Every row from ``start`` opens with a cell that ends in a colon: a key–value table."""
+    firsts = [next((c for c in row if compact(c.text)), None) for row in table.rows[start:]]
+    return bool(firsts) and all(c is not None and compact(c.text).endswith((":", "：")) for c in firsts)
 
 
 def column_labels(table: Table, start: int, end: int) -> list[str]:
@@ -208,12 +217,16 @@ def records(table: Table) -> tuple[list[str], list[_Record], str]:
             continue
         if group_col >= 0 and (cell := _covering(row, group_col)) is not None and cell.first:
             group, group_col = "", -1  # the merged cell the group stood under has ended
-        parts = []
+        parts: list[str] = []
         for cell in row:
             text = cell_text(cell.text)
-            if text:
-                label = _label(labels, cell)
-                parts.append(f"{label}{LABEL_JOINER}{text}" if label else text)
+            if not text:
+                continue
+            if parts and parts[-1].endswith((":", "：")):
+                parts[-1] += text  # a cell ending in a colon labels the cell after it: 项目名称：江州市…
+                continue
+            label = _label(labels, cell)
+            parts.append(f"{label}{LABEL_JOINER}{text}" if label and not text.endswith((":", "：")) else text)
         out.append(_Record(parts, group, page, page))
         trailing = []
     out.extend(_Record([text], "", table.pages[-1] if table.pages else 0, table.pages[-1] if table.pages else 0) for text in trailing)
