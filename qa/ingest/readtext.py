@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass
+from functools import cached_property
 
 # HTML tables (the information-disclosure block the cleaner lifts into metadata) are written out with this.
 TABLE_CELL_SEPARATOR = " | "
@@ -40,7 +41,7 @@ class Table:
     header_rows: int = 0
     pages: tuple[int, ...] = ()
 
-    @property
+    @cached_property
     def columns(self) -> int:
         return max((c.col + c.span for row in self.rows for c in row), default=0)
 
