@@ -51,7 +51,7 @@ _SITE_LINE = re.compile(
     re.IGNORECASE,
 )
 _SITE_ANYWHERE = re.compile(r"ICP备|ICP證|公网安备|公網安備|网站标识码|網站標識碼|无障碍浏览\s*[|｜]")
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[\w-]+\.\w")  # starts only where a run starts: linear
 # A menu or breadcrumb: 首页 then other short entries, side by side or joined by ">" (首页 > 信息公开 > …).
 _MENU_ENTRY = re.compile(r"[^\s>＞»›|]{1,8}")
 # Key: value rows of a page's information-disclosure block without table bars (标题：… / 索引号：… 主题分类：…).

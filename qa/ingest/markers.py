@@ -28,7 +28,7 @@ _MARKERS: dict[str, re.Pattern[str]] = {
     "dash": re.compile(r"^(?:——|——|--|－－|─{2})\s*(?=\S)"),
     # An attachment's heading line: "附件", "附件2", "附件 3：" alone on its line (its title follows on the next).
     # "附件：1.xxx" or "附件1：xxx.docx" (names of attachments, with words after the colon) is no heading.
-    "annex": re.compile(r"^附\s*件\s*(?P<n>\d{1,2}|[一二三四五六七八九十]{1,3})?\s*[:：]?\s*$"),
+    "annex": re.compile(r"^附\s*件\s*(?:(?P<n>\d{1,2}|[一二三四五六七八九十]{1,3})\s*)?(?:[:：]\s*)?$"),
     # A 专栏 box (专栏1 “十四五”医疗服务能力提升重点工程): its lines are its text.
     "box": re.compile(rf"^专\s*栏\s*(?P<n>\d{{1,2}}|[{CN_NUMERAL_CHARS}]{{1,3}})(?:[\s\u3000:：]+|(?=\S)|$)"),
 }

@@ -207,8 +207,8 @@ def parse_plan(text: str) -> ParsedPlan:
 
 
 # "附件：1.xxx", "附件: xxx", "附件列表：": a notice's list of the names of its attachments, not an attachment.
-_ANNEX_MENTION = re.compile(r"^附\s*件\s*(?:列表|\d{1,2})?\s*[:：.．]")
-_NAMES_LIST = re.compile(r"^附\s*件\s*(?:列表)?\s*[:：]\s*(?:(?P<first>1)\s*[.．、])?")
+_ANNEX_MENTION = re.compile(r"^附\s*件\s*(?:(?:列表|\d{1,2})\s*)?[:：.．]")
+_NAMES_LIST = re.compile(r"^附\s*件\s*(?:列表\s*)?[:：]\s*(?:(?P<first>1)\s*[.．、])?")
 _SENTENCE_PUNCT = re.compile(r"[。；;，,:：]")
 
 
