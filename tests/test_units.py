@@ -323,3 +323,20 @@ def test_a_paragraph_after_an_articles_list_without_a_list_of_its_own_is_no_leve
 def test_items_numbered_on_after_a_paragraph_stay_the_articles() -> None:
     text = "第一章 总则\n第一条 有下列情形之一的，予以处罚：\n（一）未报告；\n（二）未消毒。\n前款规定以外的，有下列情形之一的，也予以处罚：\n（三）拒绝检查。\n"
     assert leaves(text) == ["第一章/第一条/（一）", "第一章/第一条/（二）", "第一章/第一条/（三）"]
+
+
+# ------------------------------------------------------------------------------------------ Markdown
+
+
+def test_markdown_heading_hashes_are_no_part_of_markers() -> None:
+    from qa.ingest.markdown import read_markdown
+
+    source = (
+        "# 澄川市“十四五”卫生健康事业发展规划（2021—2025年）\n\n为全面推进健康澄川建设，制定本规划。\n\n"
+        "## 第一篇　发展基础与总体要求\n\n### 第一章　发展基础\n\n#### 第一节　“十三五”时期发展成就\n\n"
+        "（一）医疗服务能力明显增强。新增省级临床重点专科6个。\n\n#### 第二节　面临的形势和挑战\n\n当前，人口老龄化进程加快。\n"
+    )
+    parsed = parse_plan(read_markdown("plan.md", source.encode()).text)
+    assert parsed.title == "澄川市“十四五”卫生健康事业发展规划（2021—2025年）"
+    assert leaves(source.replace("#", "")) == ["第一篇/第一章/第一节/（一）", "第一篇/第一章/第二节"]
+    assert [c.path_key for c in parsed.clauses if c.kind == "clause"] == ["第一篇/第一章/第一节/（一）", "第一篇/第一章/第二节"]
