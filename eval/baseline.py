@@ -17,7 +17,9 @@ from pathlib import Path
 
 from backends import open_store
 from qa.embeddings import ClauseEmbeddings
-from qa.ingest.documents import decode_text, load_catalog
+from qa.ingest.documents import DocumentError, decode_text, load_catalog
+from qa.ingest.pipeline import discover
+from qa.ingest.readers import PLAIN_TEXT_SUFFIXES, read_document
 from qa.normalize import search_form
 from qa.settings import Settings
 from qa.store import StoredChunk
@@ -64,13 +66,13 @@ class NaiveBaseline:
         return [(d.page_content, int(d.metadata.get("start_index", -1))) for d in splitter.create_documents([text])]
 
     def build(self, plans_dir: Path) -> BaselineBuild:
-        """Embed every ``*.txt`` plan of ``plans_dir`` not already stored with the same hash; drop vanished plans."""
+        """Embed every plan of ``plans_dir`` (any format ingest reads) not already stored with the same hash; drop vanished plans."""
         started = time.perf_counter()
         report = BaselineBuild()
         catalog = load_catalog(plans_dir)
         stored = self.store.documents()
         seen: set[str] = set()
-        for path in sorted(plans_dir.glob("*.txt")):
+        for path in discover([plans_dir])[0]:
             doc_id = path.stem
             seen.add(doc_id)
             report.plans += 1
@@ -78,7 +80,10 @@ class NaiveBaseline:
             doc_hash = self.plan_hash(data)
             if doc_id in stored and stored[doc_id].doc_hash == doc_hash:
                 continue
-            text, _ = decode_text(data, path.name)
+            try:  # the raw text of the file, as its reader gives it (no clause parsing: that is what is compared)
+                text = decode_text(data, path.name)[0] if path.suffix.lower() in PLAIN_TEXT_SUFFIXES else read_document(path.name, data).text
+            except DocumentError:
+                continue
             title = str((catalog.get(path.name) or {}).get("short_title") or doc_id)
             pieces = self.split(text)
             texts = [p for p, _ in pieces]
