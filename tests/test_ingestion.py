@@ -11,7 +11,7 @@ from langchain_core.embeddings import DeterministicFakeEmbedding
 from backends import open_store
 from qa.embeddings import ClauseEmbeddings
 from qa.ingest.documents import DocumentError
-from qa.ingest.pipeline import Ingestor
+from qa.ingest.pipeline import FileResult, Ingestor
 from qa.settings import Settings
 from qa.store import ClauseStore, StoreError
 from tests.conftest import SAMPLE_PLANS
@@ -303,6 +303,9 @@ def test_inferred_metadata_is_stored_with_the_plan_and_shown_in_the_table(settin
     table = report.table().splitlines()
     assert table[1].startswith("notice.txt") and table[2] == "    《海南省某某专项行动计划》 海南省某某委员会 · 海南省 · 2025"
     assert table[-1].startswith("1 documents") and "0 skipped" in table[-1]
+    unknown = FileResult("x.docx", "x", "new", title="《某省实施方案》政策解读", region="某省")
+    assert unknown.described == "《某省实施方案》政策解读 (issuer unknown) · 某省 · (years unknown)"
+    assert FileResult("y.txt", "y", "failed").described == ""  # nothing read: no second line
 
 
 def test_every_file_of_a_folder_that_is_not_ingested_gets_a_row_saying_why(settings, plans, monkeypatch):

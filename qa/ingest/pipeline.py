@@ -62,7 +62,8 @@ class FileResult:
         if not self.title:
             return ""
         years = f"{self.years[0]}—{self.years[-1]}" if len(self.years) > 1 else (str(self.years[0]) if self.years else "")
-        return " · ".join(part for part in (f"《{self.title}》 {self.issuer or '(issuer unknown)'}", self.region or "(region unknown)", years or "(years unknown)") if part)
+        title = self.title if self.title.startswith("《") else f"《{self.title}》"  # 《…》政策解读 is quoted already
+        return " · ".join((f"{title} {self.issuer or '(issuer unknown)'}", self.region or "(region unknown)", years or "(years unknown)"))
 
 
 @dataclass
