@@ -3,7 +3,8 @@
     python -m eval [--set sample|corpus] [--store DIR] [--out eval/reports] [--split test|calib|dev|sealed|all]
                    [--modes hybrid,dense,lexical,naive] [--check-thresholds]
     python -m eval calibrate [--store DIR] [--gold …]     # refusal thresholds from the calib split only
-    python -m eval check-gold                             # every gold item grounded in the plans
+    python -m eval check-gold [--set corpus]              # every gold item grounded in its documents
+    python -m eval scoreboard                             # one row per gold set and split (the README's table)
 
 ``--set sample`` (default) is eval/gold.jsonl over the five sample plans, reported on its test split; ``--set
 corpus`` is eval/gold_corpus.jsonl over the ten documents of ../shared/corpus, reported on its sealed split,
@@ -57,7 +58,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m eval",
-        description="Evaluate PlanQA on the gold set. Subcommands: `calibrate` (refusal thresholds on the calib split), `check-gold`.",
+        description="Evaluate PlanQA on a gold set. Subcommands: `calibrate` (refusal thresholds on the calib split), `check-gold`, `scoreboard` (every set and split).",
     )
     _common(parser)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="report folder (default eval/reports)")
@@ -82,6 +83,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["check-gold"]:
         return check_gold.main(argv[1:])
+    if argv[:1] == ["scoreboard"]:
+        from eval.scoreboard import main as scoreboard_main
+
+        return scoreboard_main(argv[1:])
     calibrating = argv[:1] == ["calibrate"]
     args = (build_calibrate_parser() if calibrating else build_parser()).parse_args(argv[1:] if calibrating else argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")

@@ -34,3 +34,15 @@ def test_without_path_checks_evidence_is_looked_for_in_the_whole_document() -> N
     assert check([_item("新增托位300个")], {"city": doc}, check_paths=False) == []
     assert any("path" in p for p in check([_item("新增托位300个")], {"city": doc}))  # 二、/(三) is no clause of it
     assert any("not in the text of city" in p for p in check([_item("新增床位")], {"city": doc}, check_paths=False))
+
+
+def test_the_scoreboard_has_one_row_per_set_and_split_and_says_what_each_is_for() -> None:
+    from eval.scoreboard import COLUMNS, split_role, table
+
+    row = {"set": "corpus", "split": "sealed", "items": 65, "unanswerable": 14, **{name: 0.5 for name, _ in COLUMNS}}
+    row["role"] = split_role(GOLD_SETS["corpus"], "sealed")
+    lines = table([row, {**row, "split": "dev", "hit@5": None, "role": split_role(GOLD_SETS["corpus"], "dev")}]).splitlines()
+    assert len(lines) == 4
+    assert lines[2].startswith("| corpus | sealed | 65 (14) | 0.500 |") and "aggregate only" in lines[2]
+    assert "| – |" in lines[3] and "calibration" in lines[3]
+    assert "in-sample" in split_role(GOLD_SETS["sample"], "test")
