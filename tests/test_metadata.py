@@ -98,6 +98,7 @@ def test_find_notice_title(lines: list[str], title: str, issuer: str) -> None:
         # a red head printed above the title (a PDF's running header) is not part of it
         (["江州市卫生健康委员会文件", "江州市2023年卫生健康工作要点", "为做好2023年工作，制定本要点。"], "江州市2023年卫生健康工作要点"),
         (["2023年全市卫生健康工作的总体要求是：坚持以人民健康为中心"], ""),  # prose: no title
+        (["政策解读", "某市2024年卫生健康工作要点"], "某市2024年卫生健康工作要点"),  # a web menu's entry is too short to be one
     ],
 )
 def test_heading_title(lines: list[str], title: str) -> None:

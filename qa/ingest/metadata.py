@@ -48,7 +48,7 @@ __all__ = [
 ]
 
 # Bump when the rules read different metadata from the same text: plans without a catalog entry re-ingest.
-METADATA_VERSION = "1"
+METADATA_VERSION = "2"
 
 # ------------------------------------------------------------------------------------------- rule data
 
@@ -254,8 +254,10 @@ def heading_title(lines: list[str]) -> tuple[int, str]:
             window = lines[i : i + n]
             if len(window) < n or not all(_title_like(line, k == 0) for k, line in enumerate(window)):
                 break
+            if n > 1 and _kind_ending(_title_form("".join(window[:-1]))) and not _compact(window[-1]).startswith(("（", "(")):
+                break  # the lines above end a title already: the next one is not part of it (but its （2019—2030年） is)
             joined = _title_form("".join(window))
-            if _kind_ending(joined) and len(joined) <= 80:
+            if _kind_ending(joined) and 6 <= len(joined) <= 80:  # a menu's 政策解读 or 工作要点 is no title
                 best = joined
         if best:
             return i, best
