@@ -347,7 +347,7 @@ def test_basic_law_metadata_block_is_no_table(corpus: dict) -> None:  # type: ig
     ],
 )
 def test_rule_positions(stream: bytes, positions: set[int]) -> None:
-    from qa.ingest.pdf import _rule_positions
+    from qa.ingest.pdf_tables import _rule_positions
 
     assert _rule_positions(stream) == positions
 
@@ -370,9 +370,9 @@ def test_table_marks_in_page_text(pages: list[str], text: str, marks: list[int])
 
 
 def test_the_table_search_keeps_to_its_time_budget(monkeypatch: pytest.MonkeyPatch) -> None:
-    import qa.ingest.pdf
+    import qa.ingest.pdf_tables
 
-    monkeypatch.setattr(qa.ingest.pdf, "TABLE_SECONDS", -1.0)
+    monkeypatch.setattr(qa.ingest.pdf_tables, "TABLE_SECONDS", -1.0)
     grid = [["序号", "指标"], ["1", "签约率"], ["2", "直报率"]]
     doc = build_document("p.pdf", make_table_pdf(BEFORE, grid, AFTER, widths=[3, 6]))
     assert rows_of(doc) == [] and any(note.startswith("table search stopped after") for note in doc.notes)

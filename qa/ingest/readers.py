@@ -28,7 +28,7 @@ from qa.ingest.readtext import DocumentError, ReadText
 __all__ = ["PLAIN_TEXT_SUFFIXES", "READERS", "READER_VERSION", "SUFFIXES", "DocumentError", "ReaderMissing", "read_document"]
 
 # Bump when a reader's output for the same bytes changes (non-text formats only: .txt is read as it always was).
-READER_VERSION = "2"  # 2: tables as data (qa.ingest.tables), no longer text lines
+READER_VERSION = "3"  # 2: tables as data (qa.ingest.tables), no longer text lines
 
 READERS: dict[str, Callable[[str, bytes], ReadText]] = {
     ".txt": read_text,
