@@ -103,6 +103,17 @@ class Library:
         ]
         return sorted(rows, key=lambda r: (r.region, r.year, r.doc_id))
 
+    def metadata(self, doc_id: str) -> dict[str, str]:
+        """The stored plan's title, issuer, region and years as the correction form shows them ("2019-2030");
+        empty strings for a plan that is not stored."""
+        record = self.assistant.store.documents().get(doc_id)
+        meta = record.metadata if record else {}
+        years = [int(y) for y in str(meta.get("years", "") or "").split(",") if y.strip().isdigit()]
+        if not years and meta.get("year"):
+            years = [int(meta["year"])]
+        span = "" if not years else (str(years[0]) if len(years) == 1 else f"{min(years)}-{max(years)}")
+        return {"title": str(meta.get("title", "")), "issuer": str(meta.get("issuer", "")), "region": str(meta.get("region", "")), "years": span}
+
     def _ingestor(self) -> Ingestor:
         return Ingestor(self.settings, self.assistant.store, self.assistant.embeddings)
 

@@ -144,6 +144,9 @@ def test_correct_writes_the_correction_and_re_ingests_that_plan(tmp_path: Path) 
     row = next(r for r in kb.rows() if r.doc_id == "city-2024")
     assert (row.issuer, row.region, row.year) == ("某市卫生健康委员会", "某省某市", 2024)
     assert kb.plans()["city-2024"].years == (2024, 2025)
+    shown = kb.metadata("city-2024")  # what the 更正元数据 form is filled with
+    assert (shown["issuer"], shown["region"], shown["years"]) == ("某市卫生健康委员会", "某省某市", "2024-2025") and shown["title"]
+    assert kb.metadata("nowhere") == {"title": "", "issuer": "", "region": "", "years": ""}
     assert {r.doc_id: r.status for r in kb.reindex().results} == {"city-2024": "unchanged", "county-2024": "unchanged"}
 
     kb.correct("county-2024", title="某县2024年卫生健康工作要点（修订）")  # a plan of the sample folder too

@@ -205,6 +205,13 @@ def _knowledge_page(gr: Any, assistant: "Assistant", library: Library, settings:
                 delete_button = gr.Button("删除规划", variant="stop")
             confirm = gr.Checkbox(label="确认删除所选规划", value=False)
     kb_status = gr.HTML("")
+    with gr.Accordion("更正元数据（重新入库后仍然有效）", open=False):
+        with gr.Row():
+            meta_title = gr.Textbox(label="标题", scale=3, elem_id="pq-meta-title")
+            meta_issuer = gr.Textbox(label="发布机构", scale=2, elem_id="pq-meta-issuer")
+            meta_region = gr.Textbox(label="地区", scale=2, elem_id="pq-meta-region")
+            meta_years = gr.Textbox(label="年份（如 2019-2030）", scale=1, elem_id="pq-meta-years")
+        meta_button = gr.Button("保存更正并重新入库", elem_id="pq-meta-save")
     with gr.Accordion("命中测试", open=True):
         with gr.Row():
             probe = gr.Textbox(label="检索问题", scale=5, max_length=settings.max_question_chars, elem_id="pq-probe")
@@ -243,6 +250,19 @@ def _knowledge_page(gr: Any, assistant: "Assistant", library: Library, settings:
             return '<div class="pq-empty">请先选择规划。</div>'
         return render_clause_tree_html(library.title_of(doc_id), library.clauses(doc_id))
 
+    def do_pick(doc_id: str | None):  # type: ignore[no-untyped-def]
+        meta = library.metadata(doc_id) if doc_id else {"title": "", "issuer": "", "region": "", "years": ""}
+        return meta["title"], meta["issuer"], meta["region"], meta["years"]
+
+    def do_correct(doc_id: str | None, title: str, issuer: str, region: str, years: str):  # type: ignore[no-untyped-def]
+        if not doc_id:
+            return ('<div class="pq-empty">请先选择规划。</div>', *refreshed())
+        try:
+            report = library.correct(doc_id, title=title.strip() or None, issuer=issuer.strip() or None, region=region.strip() or None, years=years.strip() or None)
+        except (KeyError, ValueError) as exc:
+            return (f'<div class="pq-notice">{esc(str(exc).strip(chr(39)))}</div>', *refreshed())
+        return (render_report_html(report, ["元数据已更正：之后每次入库都会沿用。"]), *refreshed())
+
     def do_probe(text: str, k: float, plans: list, regions: list, years: list):  # type: ignore[no-untyped-def]
         if not (text or "").strip():
             return '<div class="pq-empty">请输入检索问题。</div>'
@@ -253,6 +273,8 @@ def _knowledge_page(gr: Any, assistant: "Assistant", library: Library, settings:
     reindex_button.click(do_reindex, None, [kb_status, *views], **one_at_a_time)
     delete_button.click(do_delete, [plan_pick, confirm], [kb_status, confirm, *views], **one_at_a_time)
     view_button.click(do_view, [plan_pick], [tree], **private)
+    plan_pick.change(do_pick, [plan_pick], [meta_title, meta_issuer, meta_region, meta_years], **private)
+    meta_button.click(do_correct, [plan_pick, meta_title, meta_issuer, meta_region, meta_years], [kb_status, *views], **one_at_a_time)
     probe_inputs = [probe, probe_k, *filters]
     probe_button.click(do_probe, probe_inputs, [hits], **private)
     probe.submit(do_probe, probe_inputs, [hits], **private)
