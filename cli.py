@@ -130,9 +130,9 @@ def _show(paths: list[Path], settings: Settings) -> int:
     files, problems = discover(paths)
     reader = Ingestor(settings, store=None, embeddings=None)  # type: ignore[arg-type]  # read() needs neither
     status = 0
-    for problem in problems:
-        print(f"{problem.name}: {problem.message}", file=sys.stderr)
-        status = 1
+    for problem in problems:  # a skipped file (not a plan format) is said, not an error
+        print(f"{problem.name}: {problem.status}: {problem.message}", file=sys.stderr)
+        status = status or int(problem.status == "failed")
     for path in files:
         try:
             doc = reader.read(path)
@@ -142,7 +142,9 @@ def _show(paths: list[Path], settings: Settings) -> int:
             continue
         info = doc.info
         print(f"《{info.citation_title}》 {path}  [{doc.encoding}; {len(doc.clauses)} clauses]")
-        print(f"  title: {info.title} | issuer: {info.issuer or '?'} | region: {info.region or '?'} | year: {info.year or '?'} | date: {info.date or '?'}")
+        years = getattr(info, "years", ()) or ((info.year,) if info.year else ())
+        span = "?" if not years else (str(years[0]) if len(years) == 1 else f"{years[0]}—{years[-1]}")
+        print(f"  title: {info.title} | issuer: {info.issuer or '?'} | region: {info.region or '?'} | years: {span} | date: {info.date or '?'}")
         for note in doc.notes:
             print(f"  note: {note}")
         last: tuple[str, ...] = ()
