@@ -1,4 +1,4 @@
-"""Metadata read from a plan's own text (qa/ingest/metadata.py), table-driven on short snippets of real documents
+"""Metadata read from a plan's own text (qa/ingest/metadata.py and the metadata_* rule modules), table-driven on short snippets of real documents
 (a title, a 落款, an adoption note, a metadata block: a few lines each, not the documents), and the rule data in
 qa/data/document_kinds.toml and qa/data/issuers.toml."""
 
@@ -10,21 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from qa.ingest.metadata import (
-    find_adoption,
-    find_notice_title,
-    find_signature,
-    heading_title,
-    infer_info,
-    is_body,
-    kind_of,
-    parse_date,
-    parse_years,
-    plan_years,
-    read_metadata,
-    region_of,
-    title_years,
-)
+from qa.ingest.metadata import infer_info, read_metadata
+from qa.ingest.metadata_issuers import find_adoption, find_signature, is_body, parse_date
+from qa.ingest.metadata_regions import region_of
+from qa.ingest.metadata_titles import find_notice_title, heading_title, kind_of
+from qa.ingest.metadata_years import parse_years, plan_years, title_years
 from qa.ingest.parsing import parse_plan
 
 DATA = Path(__file__).resolve().parent.parent / "qa" / "data"

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from qa.ingest.encoding import decode_text
-from qa.ingest.metadata import METADATA_VERSION, DocumentInfo, infer_info, markdown_title
+from qa.ingest.metadata import METADATA_VERSION, DocumentInfo, infer_info
+from qa.ingest.metadata_titles import markdown_title
 from qa.ingest.parsing import PARSER_VERSION, Clause, ParsedPlan, parse_plan
 from qa.ingest.readers import PLAIN_TEXT_SUFFIXES, READER_VERSION, read_document
 from qa.ingest.readtext import DocumentError, page_of

@@ -24,7 +24,7 @@ from pathlib import Path
 from qa.embeddings import ClauseEmbeddings
 from qa.ingest.chunking import Chunk, chunk_document, embedding_key
 from qa.ingest.documents import CATALOG_NAME, Document, DocumentError, build_document, load_catalog
-from qa.ingest.metadata import parse_years
+from qa.ingest.metadata_years import parse_years
 from qa.ingest.readers import SUFFIXES, ReaderMissing
 from qa.settings import Settings
 from qa.store import ClauseStore, StoreError
