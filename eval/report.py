@@ -159,6 +159,9 @@ def render_markdown(
     if plots:
         lines += ["## Plots", "", *[f"![{p.stem}]({p.name})" for p in plots], ""]
     failed = [r for r in records if r["diagnosis"]]
+    if meta.get("sealed") and meta["split"] == meta["sealed"]:
+        lines += ["## Failures", "", f"Not listed: the {meta['sealed']} split is reported in aggregate only.", ""]
+        return "\n".join(lines)
     lines += [f"## Failures ({len(failed)} of {len(records)} items; hybrid retrieval + extractive answer)", "",
               "Diagnosis is a first guess from the ranks and citations; check it against the clause text.", ""]
     for r in failed:
