@@ -311,3 +311,31 @@ def test_pdf_with_an_owner_password_only_opens() -> None:
 
 def test_pdf_after_leading_junk_is_read(pdf_bytes: bytes) -> None:
     assert read_pdf("mail.pdf", b"\r\n" + pdf_bytes).pages
+
+
+@pytest.mark.parametrize(
+    ("text", "doubtful"),
+    [
+        ("一、总体要求\n到2025年，居民健康素养水平提高到30%以上。", False),
+        ("\ufffd\ufffd\ufffd2025\ufffd\ufffd", True),  # replacement characters
+        ("5A 2D 7F 31 0C 9E 44 B2 6A 1F 3C 8D 2E 7B 91 0A 5C 6E 3F 2A 8B 1D 4E 9C", True),  # a font map pypdf could not follow
+        ("Annex 1 2 3", False),  # too short to judge
+    ],
+)
+def test_pdf_pages_read_again_when_pypdf_text_is_doubtful(text: str, doubtful: bool) -> None:
+    from qa.ingest.pdf import _doubtful, text_quality
+
+    assert _doubtful(text) == doubtful
+    assert text_quality("居民健康素养") > text_quality("居民\ufffd\ufffd素养")
+
+
+def test_a_doubtful_page_is_read_again_with_pdfium_and_the_better_text_kept() -> None:
+    """pypdf's text of page 1 replaced by garbage: PDFium's reading of the real page wins, and the notes say so."""
+    from eval.structure import CORPUS
+    from qa.ingest.pdf import _second_extractor
+
+    data = (CORPUS / "national-basic-healthcare-law.pdf").read_bytes()
+    pages, notes = ["\ufffd" * 40, "第二页"], []
+    _second_extractor(data, pages, [0, 1], notes)
+    assert "中华人民共和国基本医疗卫生与健康促进法" in pages[0].replace(" ", "")
+    assert notes == ["text of page(s) 1, 2 read with PDFium (pypdf's had replacement characters or little Chinese)"]

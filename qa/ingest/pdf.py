@@ -52,9 +52,12 @@ def read_pdf(name: str, data: bytes) -> ReadText:
         raise
     except Exception as exc:  # pypdf raises assorted types (PdfReadError, KeyError, ValueError…) on damaged files
         raise DocumentError(f"{name}: corrupt PDF ({type(exc).__name__}: {exc}); open and save it again, or export the text") from exc
+    notes: list[str] = []
+    doubtful = [n for n, page in enumerate(pages) if _doubtful(page)]
+    if doubtful:
+        _second_extractor(data[start:], pages, doubtful, notes)
     if not any(p.strip() for p in pages):
         raise DocumentError(f"{name}: the PDF has no text layer (a scan?); run OCR on it or export the text")
-    notes: list[str] = []
     found = find_pdf_tables(data[start:], candidates, notes) if candidates else {}
     segments: list[PageTable] = []
     for number, (page_text, tables) in sorted(found.items()):
@@ -63,6 +66,49 @@ def read_pdf(name: str, data: bytes) -> ReadText:
     text, starts, marks = _join(pages)
     tables = join_continued(segments, marks)
     return ReadText(text, "pdf", pages=starts, notes=tuple(notes), tables=tuple(tables))
+
+
+MIN_CJK_SHARE = 0.2  # a page of a Chinese plan whose text is mostly not CJK was likely mis-extracted (font maps)
+
+
+def _cjk(text: str) -> int:
+    return sum(1 for ch in text if "\u3400" <= ch <= "\u9fff")
+
+
+def _doubtful(text: str) -> bool:
+    """pypdf's text of a page that another extractor may read better: replacement characters, or little CJK among
+    many other letters (a font whose character map pypdf could not follow)."""
+    letters = sum(1 for ch in text if not ch.isspace())
+    return "\ufffd" in text or (letters >= 40 and _cjk(text) < MIN_CJK_SHARE * letters)
+
+
+def text_quality(text: str) -> int:
+    """How readable an extracted page is: its CJK characters, less a heavy cost per replacement character."""
+    return _cjk(text) - 10 * text.count("\ufffd")
+
+
+def _second_extractor(data: bytes, pages: list[str], numbers: list[int], notes: list[str]) -> None:
+    """Read the doubtful pages (0-based ``numbers``) again with PDFium (pypdfium2, which pdfplumber brings) and keep
+    whichever text reads better; a page taken from PDFium is noted."""
+    try:
+        import pypdfium2
+    except ImportError:
+        return
+    try:
+        pdf = pypdfium2.PdfDocument(data)
+    except Exception:  # PDFium refuses what pypdf read: keep pypdf's text
+        return
+    taken = []
+    try:
+        for n in numbers:
+            other = unify_radicals(pdf[n].get_textpage().get_text_range().replace("\r\n", "\n").replace("\r", "\n"))
+            if text_quality(other) > text_quality(pages[n]):
+                pages[n] = other
+                taken.append(n + 1)
+    finally:
+        pdf.close()
+    if taken:
+        notes.append(f"text of page(s) {', '.join(map(str, taken))} read with PDFium (pypdf's had replacement characters or little Chinese)")
 
 
 def _decrypts_without_password(reader) -> bool:  # type: ignore[no-untyped-def]
