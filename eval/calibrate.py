@@ -13,7 +13,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from eval.check_gold import GOLD_SETS, GoldItem
+from eval.check_gold import GOLD_SETS, GoldItem, load_gold
 from eval.harness import EVAL_DIR, Harness, rel_path, select_split
 from eval.metrics import score_answer
 from qa.settings import Settings
@@ -49,48 +49,52 @@ def describe_calibration(settings: Settings, path: Path | None) -> str:
 
 
 def calibrate(args: argparse.Namespace, settings: Settings, items: list[GoldItem]) -> int:
-    """Grid-search refusal_min_coverage × refusal_min_confidence on the calib split; write and print the choice.
+    """Grid-search refusal_min_coverage × refusal_min_confidence on the calibration splits; write and print the choice.
 
-    Objective: (unanswerable items refused) - 2 × (answerable items refused), ties broken by answer accuracy,
-    then by closeness to the current settings. Retrieval runs once per item; only the answerer is re-run.
+    With ``--sets`` (default: every gold set) the calibration splits of all of them are pooled, each set's
+    documents in a store of their own; otherwise the given gold file's calibration split. Objective: (unanswerable
+    items refused) - 2 × (answerable items refused), ties broken by answer accuracy, then by closeness to the
+    current settings. Retrieval runs once per item; only the answerer is re-run. Also prints a reliability table
+    (confidence bucket → share answered right) of the chosen policy.
     """
     from tqdm import tqdm
 
-    from qa.answer.extractive import RefusalPolicy
-
-    calib = select_split(items, GOLD_SETS[items[0].gold_set].calib_split if items else "calib")
-    harness = Harness(settings, args.plans)
-    harness.prepare()
-    assistant = harness.assistant("hybrid")
+    pools: list[tuple[str, list[GoldItem], Harness]] = []
+    names = [s.strip() for s in (args.sets or "").split(",") if s.strip()]
+    if names:
+        for name in names:
+            if name not in GOLD_SETS:
+                raise ValueError(f"--sets: unknown gold set {name!r}; choose from {', '.join(GOLD_SETS)}")
+            gold_set = GOLD_SETS[name]
+            store = settings.store_path if name == "sample" else settings.store_path.with_name(f"{settings.store_path.name}-{name}")
+            pools.append((name, select_split(load_gold(gold_set.path, name), gold_set.calib_split), Harness(settings.replace(store_path=store), gold_set.documents)))
+    else:
+        name = items[0].gold_set if items else "sample"
+        pools.append((name, select_split(items, GOLD_SETS[name].calib_split), Harness(settings, args.plans)))
     searched = []
-    for item in tqdm(calib, desc="retrieve (calib)", unit="item", file=sys.stderr, dynamic_ncols=True):
-        standalone = assistant.standalone(item.question, item.previous_questions)
-        searched.append((item, standalone, assistant.search(standalone)))
+    for name, calib, harness in pools:
+        harness.prepare()
+        assistant = harness.assistant("hybrid")
+        for item in tqdm(calib, desc=f"retrieve ({name} {GOLD_SETS[name].calib_split})", unit="item", file=sys.stderr, dynamic_ncols=True):
+            standalone = assistant.standalone(item.question, item.previous_questions)
+            searched.append((item, standalone, assistant.search(standalone), assistant.extractive))
     grid = [(cov, conf) for cov in COVERAGE_GRID for conf in CONFIDENCE_GRID]
     scores: list[tuple[tuple[float, ...], float, float, dict[str, int]]] = []
     for cov, conf in tqdm(grid, desc="grid", unit="policy", file=sys.stderr, dynamic_ncols=True):
-        policy = RefusalPolicy(min_coverage=cov, min_coverage_figure=settings.refusal_min_coverage_figure, min_confidence=conf)
-        answerer = assistant.extractive.with_policy(policy)
-        counts = {"unanswerable_refused": 0, "answerable_refused": 0, "correct": 0}
-        for item, standalone, result in searched:
-            answer = answerer.answer(standalone, result, asked=item.question)
-            if not item.answerable:
-                counts["unanswerable_refused"] += int(answer.refused)
-            elif answer.refused:
-                counts["answerable_refused"] += 1
-            else:
-                counts["correct"] += int(score_answer(answer.text, False, [], True, item.evidence, item.docs, item.keywords, 0.0).correct)
+        counts = _counts(_answers(searched, settings, cov, conf))
         objective = counts["unanswerable_refused"] - 2 * counts["answerable_refused"]
         distance = abs(cov - settings.refusal_min_coverage) + abs(conf - settings.refusal_min_confidence)
         scores.append(((objective, counts["correct"], -distance), cov, conf, counts))
     scores.sort(key=lambda s: s[0], reverse=True)
     key, coverage, confidence, counts = scores[0]
-    n_una = sum(1 for i in calib if not i.answerable)
-    n_ans = len(calib) - n_una
+    n_una = sum(1 for entry in searched if not entry[0].answerable)
+    n_ans = len(searched) - n_una
+    splits = ", ".join(f"{name} {GOLD_SETS[name].calib_split} ({len(calib)})" for name, calib, _ in pools)
+    reliability = reliability_table(_answers(searched, settings, coverage, confidence))
     today = dt.date.today().isoformat()
     text = "\n".join([
-        "# Refusal thresholds chosen by `python -m eval calibrate` on the calib split ONLY (about 40% of",
-        "# eval/gold.jsonl, chosen by a hash of the id); the reported test split never influenced them.",
+        f"# Refusal thresholds chosen by `python -m eval calibrate` on the calibration splits ONLY: {splits},",
+        "# each chosen by a hash of the id; the reported splits (sample test, corpus sealed) never influenced them.",
         "# Objective: (unanswerable refused) - 2 x (answerable refused), ties broken by answer accuracy, then by",
         "# closeness to the settings' values. Copy them into the refusal_min_coverage / refusal_min_confidence",
         "# defaults of qa/settings.py: the app, the CLI and `python -m eval` all use the settings (a test checks they agree).",
@@ -99,7 +103,8 @@ def calibrate(args: argparse.Namespace, settings: Settings, items: list[GoldItem
         "",
         "[calib]",
         f'date = "{today}"',
-        f"items = {len(calib)}",
+        f'splits = "{splits}"',
+        f"items = {len(searched)}",
         f"answerable = {n_ans}",
         f"unanswerable = {n_una}",
         f"unanswerable_refused = {counts['unanswerable_refused']}",
@@ -110,14 +115,58 @@ def calibrate(args: argparse.Namespace, settings: Settings, items: list[GoldItem
         f"previous_coverage = {settings.refusal_min_coverage}",
         f"previous_confidence = {settings.refusal_min_confidence}",
         "",
+        "# Reliability of the chosen policy on these items: confidence bucket -> items, share answered right",
+        "# (answerable: not refused and every keyword quoted; unanswerable: refused).",
+        *[f"# {line}" for line in reliability.splitlines()],
+        "",
     ])
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(text, encoding="utf-8")
-    print(f"calib split: {len(calib)} items ({n_ans} answerable, {n_una} unanswerable); {len(grid)} policies tried")
+    print(f"calibration splits: {splits}: {len(searched)} items ({n_ans} answerable, {n_una} unanswerable); {len(grid)} policies tried")
     print(f"refusal_min_coverage = {coverage}\nrefusal_min_confidence = {confidence}")
-    print(f"on calib: unanswerable refused {counts['unanswerable_refused']}/{n_una}, answerable refused {counts['answerable_refused']}/{n_ans}, "
+    print(f"on them: unanswerable refused {counts['unanswerable_refused']}/{n_una}, answerable refused {counts['answerable_refused']}/{n_ans}, "
           f"answers correct {counts['correct']}/{n_ans}")
     print("best policies (objective, correct answers): " + "; ".join(
         f"cov {c:g} conf {f:g} -> {k[0]:g}, {k[1]}" for k, c, f, _ in scores[:6]))
+    print("\nreliability (chosen policy):\n" + reliability)
     print(f"written to {rel_path(args.output)}")
     return 0
+
+
+def _answers(searched: list, settings: Settings, coverage: float, confidence: float) -> list[tuple[GoldItem, Any, bool]]:
+    """(item, answer, right) for every searched item under one refusal policy."""
+    from qa.answer.extractive import RefusalPolicy
+
+    policy = RefusalPolicy(min_coverage=coverage, min_coverage_figure=settings.refusal_min_coverage_figure, min_confidence=confidence)
+    out = []
+    for item, standalone, result, extractive in searched:
+        answer = extractive.with_policy(policy).answer(standalone, result, asked=item.question)
+        if not item.answerable:
+            right = answer.refused
+        else:
+            right = not answer.refused and score_answer(answer.text, False, [], True, item.evidence, item.docs, item.keywords, 0.0).correct
+        out.append((item, answer, right))
+    return out
+
+
+def _counts(answers: list[tuple[GoldItem, Any, bool]]) -> dict[str, int]:
+    return {
+        "unanswerable_refused": sum(1 for item, answer, _ in answers if not item.answerable and answer.refused),
+        "answerable_refused": sum(1 for item, answer, _ in answers if item.answerable and answer.refused),
+        "correct": sum(1 for item, _, right in answers if item.answerable and right),
+    }
+
+
+RELIABILITY_BUCKETS = (0.0, 0.2, 0.4, 0.6, 0.8, 1.01)
+
+
+def reliability_table(answers: list[tuple[GoldItem, Any, bool]]) -> str:
+    """Markdown: per confidence bucket, how many answers (and refusals) fell in it and the share that were right."""
+    rows = ["| confidence | answered | right | refused | right |", "|---|---:|---:|---:|---:|"]
+    for low, high in zip(RELIABILITY_BUCKETS, RELIABILITY_BUCKETS[1:], strict=False):
+        chosen = [(a, right) for _, a, right in answers if low <= float(a.confidence or 0.0) < high]
+        answered = [right for a, right in chosen if not a.refused]
+        refused = [right for a, right in chosen if a.refused]
+        share = lambda values: f"{sum(values) / len(values):.2f}" if values else "–"  # noqa: E731
+        rows.append(f"| {low:.1f}–{min(high, 1.0):.1f} | {len(answered)} | {share(answered)} | {len(refused)} | {share(refused)} |")
+    return "\n".join(rows)

@@ -2,7 +2,7 @@
 
     python -m eval [--set sample|corpus] [--store DIR] [--out eval/reports] [--split test|calib|dev|sealed|all]
                    [--modes hybrid,dense,lexical,naive] [--check-thresholds]
-    python -m eval calibrate [--store DIR] [--gold …]     # refusal thresholds from the calib split only
+    python -m eval calibrate [--store DIR] [--sets …]     # refusal thresholds from the calibration splits only
     python -m eval check-gold [--set corpus]              # every gold item grounded in its documents
     python -m eval scoreboard                             # one row per gold set and split (the README's table)
 
@@ -75,6 +75,7 @@ def build_calibrate_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m eval calibrate", description="Grid-search the refusal thresholds on the calib split only.")
     _common(parser)
     parser.add_argument("--output", type=Path, default=CALIBRATION_PATH, help="where to write the chosen values (default eval/calibration.toml)")
+    parser.add_argument("--sets", default=",".join(GOLD_SETS), help=f"pool the calibration splits of these gold sets (default {','.join(GOLD_SETS)}; '' for --gold's set only)")
     return parser
 
 

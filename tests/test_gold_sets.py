@@ -46,3 +46,16 @@ def test_the_scoreboard_has_one_row_per_set_and_split_and_says_what_each_is_for(
     assert lines[2].startswith("| corpus | sealed | 65 (14) | 0.500 |") and "aggregate only" in lines[2]
     assert "| – |" in lines[3] and "calibration" in lines[3]
     assert "in-sample" in split_role(GOLD_SETS["sample"], "test")
+
+
+def test_the_reliability_table_buckets_answers_and_refusals_by_confidence() -> None:
+    from types import SimpleNamespace
+
+    from eval.calibrate import reliability_table
+
+    answers = [(None, SimpleNamespace(confidence=0.1, refused=True), True), (None, SimpleNamespace(confidence=0.5, refused=False), False),
+               (None, SimpleNamespace(confidence=0.9, refused=False), True), (None, SimpleNamespace(confidence=0.95, refused=False), True)]
+    rows = reliability_table(answers).splitlines()  # type: ignore[arg-type]
+    assert rows[2] == "| 0.0–0.2 | 0 | – | 1 | 1.00 |"
+    assert rows[4] == "| 0.4–0.6 | 1 | 0.00 | 0 | – |"
+    assert rows[6] == "| 0.8–1.0 | 2 | 1.00 | 0 | – |"
