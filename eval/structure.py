@@ -4,6 +4,7 @@ file written by reading the document (``tests/expectations/*.json``, ``tests/fix
 Paths are compared in a normal form (NFKC, no white space, ``1、``/``1．`` = ``1.``) and in order: the score is
 the longest common subsequence of expected and parsed leaf paths over the longer of the two lists, so a missed
 clause, an extra one and one filed under the wrong heading each cost. Metadata fields are compared one by one.
+Each document is read with the other plans of its folder, as one ingest of the folder reads them.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -113,15 +115,43 @@ def document_leaves(document: Any) -> tuple[list[str], dict[str, Any]]:
 
 
 def score_file(expectation: Expectation) -> StructureScore:
-    """Read, parse and score one document as ingest would (no catalog entry: what a new user's file gets)."""
+    """Read, parse and score one document as ingest would: with the other plan files of its folder, read together
+    (an attachment takes what it does not say from the notice that lists it), and no catalog entry (what a new
+    user's folder gets)."""
+    built = folder_documents(expectation.source.parent).get(expectation.source)
+    if built is None:  # not a file ingest would pick up in its folder: read alone
+        built = _build(expectation.source)
+    if isinstance(built, Exception):  # not read at all: nothing right
+        return StructureScore(expectation.name, len(expectation.leaf_paths), 0, 0, missing=[str(built)], metadata_right=dict.fromkeys(METADATA_FIELDS, False))
+    leaves, metadata = document_leaves(built)
+    return score(expectation, leaves, metadata)
+
+
+def _build(path: Path) -> Any:
+    """The document of one file as ingest builds it, or what went wrong (one bad file of a folder spoils no other)."""
     from qa.ingest.documents import DocumentError, build_document
 
     try:
-        document = build_document(expectation.source.name, expectation.source.read_bytes(), None, doc_id=expectation.name)
-    except DocumentError as exc:  # not read at all: nothing right
-        return StructureScore(expectation.name, len(expectation.leaf_paths), 0, 0, missing=[str(exc)], metadata_right=dict.fromkeys(METADATA_FIELDS, False))
-    leaves, metadata = document_leaves(document)
-    return score(expectation, leaves, metadata)
+        return build_document(path.name, path.read_bytes(), None, doc_id=path.stem)
+    except DocumentError as exc:  # a missing reader too
+        return exc
+    except Exception as exc:  # a parser crash: the file's score says it, the folder's other files are scored
+        return RuntimeError(f"{path}: unexpected {type(exc).__name__}: {exc}")
+
+
+@cache
+def folder_documents(folder: Path) -> dict[Path, Any]:
+    """Every plan file of ``folder`` that ingest would read (``qa.ingest.pipeline.discover``), built and linked together
+    as one ingest of the folder does (``qa.ingest.documents.link_attachments``): the document, or what it could not be
+    read for. Built once per folder and process."""
+    from qa.ingest.documents import link_attachments
+    from qa.ingest.pipeline import discover
+
+    files, _ = discover([folder])
+    built = {path: _build(path) for path in files}
+    read = [(path, doc) for path, doc in built.items() if not isinstance(doc, Exception)]
+    linked = link_attachments([doc for _, doc in read])
+    return {**built, **{path: doc for (path, _), doc in zip(read, linked, strict=True)}}
 
 
 def table(scores: Sequence[StructureScore]) -> str:

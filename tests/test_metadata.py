@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from qa.ingest.metadata import infer_info, read_metadata
+from qa.ingest.metadata import DocumentInfo, infer_info, read_metadata
 from qa.ingest.metadata_issuers import find_adoption, find_signature, is_body, parse_date
 from qa.ingest.metadata_regions import region_of
 from qa.ingest.metadata_titles import find_notice_title, heading_title, kind_of
@@ -292,7 +292,7 @@ LAW = """中华人民共和国基本医疗卫生与健康促进法
         # the web page's own metadata names another body and date: the document's 落款 wins
         (WEB_HEADER + NOTICE, "关于印发《海南省将健康融入所有政策实施方案》的通知", "海南省将健康融入所有政策实施方案",
          "海南省健康海南建设委员会（爱国卫生运动委员会）", "2025-03-17", (2025,), "海南省", "通知"),
-        # an attachment printed as a file of its own states no issuer and no date, and inherits none
+        # an attachment printed as a file of its own states no issuer and no date (read alone; tests/test_attachments.py)
         (ATTACHMENT, "海南省儿童健康促进专项行动计划", "海南省儿童健康促进专项行动计划", "", "", (), "海南省", "行动计划"),
         (LAW, "中华人民共和国基本医疗卫生与健康促进法", "中华人民共和国基本医疗卫生与健康促进法",
          "全国人民代表大会常务委员会", "2019-12-28", (2019,), "全国", "法"),
@@ -347,3 +347,34 @@ def test_notes_say_what_could_not_be_inferred() -> None:
     info, notes = infer_info("x", parse_plan(ATTACHMENT), None, ATTACHMENT)
     assert notes == ["no catalog entry: metadata inferred from the text; could not infer issuer, years, date"]
     assert info.year == 0 and info.citation_title == "海南省儿童健康促进专项行动计划"
+
+
+NOTICE_INFO = DocumentInfo(
+    "notice", "关于印发《海南省将健康融入所有政策实施方案》的通知", issuer="海南省健康海南建设委员会（爱国卫生运动委员会）",
+    region="海南省", year=2025, date="2025-03-17", years=(2025,), kind="通知",
+)
+UNDATED_NOTICE = DocumentInfo("notice", "关于印发《某方案（2024—2026年）》的通知", issuer="青崖县卫生健康局", region="青崖县", year=2024, years=(2024, 2025, 2026))
+DUTIES = "附件1\n\n省级相关部门职责清单\n\n一、省卫生健康委：统筹推进。\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "entry", "notice", "issuer", "date", "years", "region", "inherited"),
+    [
+        # the text says title and region: issuer and date are the notice's, years from its date through the targets
+        (ATTACHMENT, None, NOTICE_INFO, "海南省健康海南建设委员会（爱国卫生运动委员会）", "2025-03-17", tuple(range(2025, 2031)), "海南省", "issuer, date and years"),
+        (DUTIES, None, NOTICE_INFO, "海南省健康海南建设委员会（爱国卫生运动委员会）", "2025-03-17", (2025,), "海南省", "issuer, date, years and region"),
+        # the text's own 落款 wins over the notice
+        (ATTACHMENT + "\n海南省卫生健康委员会\n2025年4月2日\n", None, NOTICE_INFO, "海南省卫生健康委员会", "2025-04-02", tuple(range(2025, 2031)), "海南省", ""),
+        # the catalog wins over both
+        (ATTACHMENT, {"issuer": "海南省教育厅", "years": "2025-2027"}, NOTICE_INFO, "海南省教育厅", "2025-03-17", (2025, 2026, 2027), "海南省", "date"),
+        # a notice without a date: its year starts the years
+        (DUTIES, None, UNDATED_NOTICE, "青崖县卫生健康局", "", (2024,), "青崖县", "issuer, years and region"),
+        (ATTACHMENT, None, None, "", "", (), "海南省", ""),  # no notice: nothing
+    ],
+)
+def test_an_attachment_inherits_what_neither_its_entry_nor_its_text_gives(
+    text: str, entry: dict | None, notice: DocumentInfo | None, issuer: str, date: str, years: tuple[int, ...], region: str, inherited: str
+) -> None:
+    info, notes = infer_info("x", parse_plan(text), entry, text, notice=notice, listed_as="附件3")
+    assert (info.issuer, info.date, info.years, info.year, info.region) == (issuer, date, years, years[0] if years else 0, region)
+    assert [n for n in notes if "from the notice" in n] == ([f"{inherited} from the notice {notice.title} that lists it as 附件3"] if inherited and notice else [])

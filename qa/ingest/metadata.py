@@ -17,7 +17,7 @@ and the ingest notes say so.
   adoption note (``…第十三届全国人民代表大会常务委员会第十五次会议通过`` -> 全国人民代表大会常务委员会); the
   body the notice title names as the one that 印发s it; a 落款 at the end; a metadata block (发文机关,
   发布机构, 来源 when it names a body, not a web site); a red-head ``XX文件`` line. An attachment printed as a
-  file of its own states none of these, and inherits nothing: its issuer stays empty.
+  file of its own states none of these: read alone, its issuer stays empty.
 - date: the 落款's; the latest adoption or revision date of a law; a metadata block's 发文日期, 印发日期,
   发布时间, 发布日期, 成文日期 (in this order: web pages put their upload day in 成文日期).
 - years: every year of a span in the title (``2019—2030年``, ``十四五`` -> 2021..2025), or the title's year;
@@ -28,6 +28,10 @@ and the ingest notes say so.
   ``《海南省…》政策解读`` -> 海南省); else 全国 for a national body (国务院, 全国人民代表大会常务委员会,
   国家卫生健康委员会 …) or a national title (中华人民共和国…法, 健康中国…).
 - kind: the title's ending (规划, 行动计划, 实施方案, 工作要点, 通知, 条例, 法, 清单, 解读, 意见 …).
+
+An attachment ingested with the notice that lists it (:func:`qa.ingest.documents.link_attachments`) takes what
+neither its catalog entry nor its text gives from the notice: issuer, date, region, and years from the notice's date
+(:func:`infer_info`'s ``notice``). A catalog entry or staff correction wins over everything, the text over the notice.
 """
 
 from __future__ import annotations
@@ -49,7 +53,7 @@ from qa.ingest.metadata_issuers import (
 from qa.ingest.metadata_regions import region_of, short_title_of
 from qa.ingest.metadata_text import TAIL_LINES, display_lines, head_lines, title_form
 from qa.ingest.metadata_titles import INNER_TITLE, find_notice_title, heading_title, kind_of
-from qa.ingest.metadata_years import parse_years, plan_years, title_years
+from qa.ingest.metadata_years import parse_years, plan_years, title_years, years_from
 
 if TYPE_CHECKING:
     from qa.ingest.parsing import ParsedPlan
@@ -148,10 +152,13 @@ def read_metadata(text: str, markdown: str = "", parsed_title: str = "", parsed_
 
 
 def infer_info(
-    doc_id: str, parsed: ParsedPlan, entry: dict | None, text: str = "", markdown: str = ""
+    doc_id: str, parsed: ParsedPlan, entry: dict | None, text: str = "", markdown: str = "",
+    notice: DocumentInfo | None = None, listed_as: str = "",
 ) -> tuple[DocumentInfo, list[str]]:
-    """Catalog entry first (a staff correction merged over it by the caller); what it lacks is read from the text.
-    Returns the info and notes on what could not be inferred."""
+    """Catalog entry first (a staff correction merged over it by the caller); what it lacks is read from the text;
+    what neither gives, of an attachment that ``notice`` lists as ``listed_as`` (附件2), is the notice's: its issuer,
+    date and region, and years counted from its date (its year) as the document's own kind and targets say.
+    Returns the info and notes on what could not be inferred and what was inherited."""
     entry = dict(entry or {})
     found = read_metadata(text or parsed.front_matter, markdown, parsed.title, parsed.metadata)
     title = str(entry.get("title") or found.title)
@@ -169,14 +176,31 @@ def infer_info(
     else:
         years = found.years
     region = str(entry.get("region") or (region_of(issuer, title) if entry.get("issuer") or entry.get("title") else found.region))
+    inherited: list[str] = []
+    if notice is not None:
+        if not issuer and notice.issuer:
+            issuer = notice.issuer
+            inherited.append("issuer")
+        if not date and notice.date:
+            date = notice.date
+            inherited.append("date")
+        if not years and (start := int(date[:4]) if date else notice.year):
+            years = years_from(start, kind, text)
+            inherited.append("years")
+        if not region and notice.region:
+            region = notice.region
+            inherited.append("region")
     year = int(entry.get("year") or (years[0] if years else 0))
     notes: list[str] = []
     if not entry:
         missing = [name for name, value in (("title", title), ("issuer", issuer), ("region", region), ("years", years), ("date", date), ("kind", kind)) if not value]
         notes.append("no catalog entry: metadata inferred from the text" + (f"; could not infer {', '.join(missing)}" if missing else ""))
+    if inherited and notice is not None:
+        fields = ", ".join(inherited[:-1]) + " and " + inherited[-1] if len(inherited) > 1 else inherited[0]
+        notes.append(f"{fields} from the notice {notice.title} that lists it as {listed_as or '附件'}")
     if entry.get("short_title"):
         short_title = str(entry["short_title"])
-    elif entry.get("title") or entry.get("region"):
+    elif entry.get("title") or entry.get("region") or "region" in inherited:
         short_title = short_title_of(found.short_title if title == found.title else title, region)
     else:
         short_title = found.short_title

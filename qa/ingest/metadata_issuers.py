@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from qa.ingest.metadata_text import CN_DIGITS, compact_text, issuer_rules, title_form
+from qa.ingest.metadata_text import CN_DIGITS, chinese_number, compact_text, issuer_rules, title_form
 from qa.normalize import to_simplified
 
 __all__ = [
@@ -21,13 +21,6 @@ _DATE_PARTS = re.compile(r"((?:19|20)\d{2})\s*(?:年|[-./])\s*(\d{1,2})\s*(?:月
 DATE_LINE = re.compile(rf"^({DATE})(?:印发|发布|印發|發布)?$")
 
 
-def _chinese_small(token: str) -> int:
-    if "十" in token:
-        tens, _, units = token.partition("十")
-        return (CN_DIGITS.get(tens, 1) if tens else 1) * 10 + (CN_DIGITS.get(units, 0) if units else 0)
-    return CN_DIGITS.get(token, 0)
-
-
 def parse_date(text: str) -> str:
     """``2019 年 12 月 28 日`` / ``2023-02-28`` / ``二〇二五年三月十七日`` -> ISO ``2025-03-17``; "" if none."""
     text = compact_text(text)
@@ -36,7 +29,7 @@ def parse_date(text: str) -> str:
     elif m := re.search(_DATE_CHINESE, text):
         y, _, rest = m[0].partition("年")
         mo, _, d = rest.partition("月")
-        year, month, day = int("".join(str(CN_DIGITS[c]) for c in y)), _chinese_small(mo), _chinese_small(d.rstrip("日"))
+        year, month, day = int("".join(str(CN_DIGITS[c]) for c in y)), chinese_number(mo), chinese_number(d.rstrip("日"))
     else:
         return ""
     return f"{year}-{month:02d}-{day:02d}" if 1 <= month <= 12 and 1 <= day <= 31 else ""

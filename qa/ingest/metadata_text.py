@@ -13,7 +13,7 @@ from typing import Any
 from qa.normalize import repair_line, unify_radicals
 
 __all__ = [
-    "BODY_START", "CN_DIGITS", "TAIL_LINES", "compact_text", "display_lines", "head_lines", "issuer_rules", "kinds", "rule_data", "title_form",
+    "ATTACHMENT_LINE", "BODY_START", "CN_DIGITS", "TAIL_LINES", "chinese_number", "compact_text", "display_lines", "head_lines", "issuer_rules", "kinds", "rule_data", "title_form",
 ]
 
 # ------------------------------------------------------------------------------------------- rule data
@@ -52,6 +52,15 @@ def title_form(text: str) -> str:
 
 CN_DIGITS = {"〇": 0, "零": 0, "○": 0, "Ｏ": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 
+
+def chinese_number(token: str) -> int:
+    """``三`` -> 3, ``十二`` -> 12, ``二十八`` -> 28 (up to 99; 0 for what is not one)."""
+    if "十" in token:
+        tens, _, units = token.partition("十")
+        return (CN_DIGITS.get(tens, 1) if tens else 1) * 10 + (CN_DIGITS.get(units, 0) if units else 0)
+    return CN_DIGITS.get(token, 0)
+
+
 # ------------------------------------------------------------------------------------------------ lines
 
 # Where the body of a plan begins: its first numbered unit (a table of contents line counts too).
@@ -61,6 +70,8 @@ BODY_START = re.compile(
 )
 _HEAD_LINES = 80
 TAIL_LINES = 15
+# The line that heads an attachment: 附件, 附件2, 附件５, 附件三, 附件1： (its number, if any, in ``number``).
+ATTACHMENT_LINE = re.compile(r"^附件\s*(?P<number>[0-9０-９一二三四五六七八九十]*)\s*[:：]?$")
 
 
 def display_lines(text: str) -> list[str]:

@@ -7,7 +7,7 @@ import re
 from pathlib import PurePath
 
 from qa.ingest.metadata_issuers import DATE_LINE, body_name, is_body, red_head
-from qa.ingest.metadata_text import BODY_START, compact_text, kinds, title_form
+from qa.ingest.metadata_text import ATTACHMENT_LINE, BODY_START, compact_text, kinds, title_form
 from qa.normalize import repair_line, to_simplified, unify_radicals
 
 __all__ = ["INNER_TITLE", "find_notice_title", "heading_title", "kind_of", "markdown_title"]
@@ -70,7 +70,6 @@ def kind_of(title: str) -> str:
     return _kind_ending(title)
 
 
-_ATTACHMENT_LINE = re.compile(r"^附件\s*[0-9０-９一二三四五六七八九十]*\s*[:：]?$")
 _DOC_NUMBER = re.compile(r"〔\d{4}〕\s*\d{1,4}\s*号")
 _CHROME = re.compile(r"[|>＞]|\s{2,}\S+\s{2,}")
 
@@ -81,7 +80,7 @@ def _title_like(line: str, first: bool = True) -> bool:
     if first and text.startswith(("（", "(")):
         return False
     return (
-        bool(text) and len(text) <= 60 and not _ATTACHMENT_LINE.match(text) and not _DOC_NUMBER.search(text)
+        bool(text) and len(text) <= 60 and not ATTACHMENT_LINE.match(text) and not _DOC_NUMBER.search(text)
         and not _CHROME.search(line) and not DATE_LINE.match(text) and not is_body(text) and not red_head([text])
         and not re.search(r"[。；！？：:，,]", _outside_quotes(text)) and not BODY_START.match(text)
     )

@@ -9,7 +9,7 @@ from typing import Any
 from qa.ingest.metadata_text import CN_DIGITS, compact_text, rule_data
 from qa.normalize import to_simplified
 
-__all__ = ["parse_years", "plan_years", "title_years"]
+__all__ = ["parse_years", "plan_years", "title_years", "years_from"]
 
 # ------------------------------------------------------------------------------------------------ years
 
@@ -37,9 +37,12 @@ def plan_years(title: str, kind: str, date: str, text: str = "") -> tuple[int, .
     ``text`` for a plan kind (规划, 行动计划, 实施方案), a notice or a law keeping to its own year."""
     if years := title_years(title):
         return years
-    if not date:
-        return ()
-    start = int(date[:4])
+    return years_from(int(date[:4]), kind, text) if date else ()
+
+
+def years_from(start: int, kind: str, text: str = "") -> tuple[int, ...]:
+    """The years of a document issued in ``start``: that year, through the last 到YYYY年 target of ``text`` (at most
+    ``max_target_span`` years on) for a plan kind."""
     rules = rule_data("document_kinds.toml")["years"]
     if kind in rules["target_kinds"]:
         targets = [int(y) for y in _TARGET.findall(compact_text(text)) if start < int(y) <= start + int(rules["max_target_span"])]

@@ -8,6 +8,8 @@
   reader tool is missing (an old .doc without antiword), is ``skipped``; hidden files and Word's lock files are not.
 - Staff corrections (``corrections.toml`` beside the store, or ``corrections_path``; keyed by doc id) are merged over
   the folder's ``catalog.toml`` and what is inferred from the text, so they survive every re-ingest.
+- The files of one run are read together: an attachment published as a file of its own takes the issuer, date, years
+  and region it does not state from the notice among them that lists it (``link_attachments``); alone, none.
 """
 
 from __future__ import annotations
@@ -17,13 +19,23 @@ import logging
 import os
 import time
 import tomllib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from qa.embeddings import ClauseEmbeddings
 from qa.ingest.chunking import Chunk, chunk_document, embedding_key
-from qa.ingest.documents import CATALOG_NAME, Document, DocumentError, build_document, load_catalog
+from qa.ingest.documents import (
+    CATALOG_NAME,
+    Document,
+    DocumentError,
+    awaits_notice,
+    build_document,
+    link_attachments,
+    lists_attachments,
+    load_catalog,
+)
 from qa.ingest.metadata_years import parse_years
 from qa.ingest.readers import SUFFIXES, ReaderMissing
 from qa.settings import Settings
@@ -138,6 +150,24 @@ def discover(paths: Iterable[Path], suffixes: frozenset[str] = PLAN_SUFFIXES) ->
     return list(dict.fromkeys(found)), problems
 
 
+@contextmanager
+def _reported(path: Path, result: FileResult, started: float) -> Iterator[None]:
+    """What goes wrong with one file is its result's status and message (the others still ingest); time is added."""
+    try:
+        yield
+    except ReaderMissing as exc:  # a format whose tool is not installed: skipped, with what to do
+        result.status, result.message = "skipped", str(exc)
+        log.warning("%s", exc)
+    except (DocumentError, StoreError) as exc:
+        result.status, result.message = "failed", str(exc)
+        log.error("%s", exc)
+    except Exception as exc:  # one bad file must not stop the others; the message says which and why
+        result.status, result.message = "failed", f"{path}: unexpected {type(exc).__name__}: {exc}"
+        log.exception("ingest of %s failed", path)
+    finally:
+        result.seconds += time.perf_counter() - started
+
+
 class Ingestor:
     """Writes plans into a clause store with one embedder."""
 
@@ -181,7 +211,10 @@ class Ingestor:
         prune: bool = False,
         progress: Callable[[str, int, int], None] | None = None,
     ) -> IngestReport:
-        """Ingest every plan under ``paths``; with ``prune``, remove stored plans whose file is not among them."""
+        """Ingest every plan under ``paths``; with ``prune``, remove stored plans whose file is not among them.
+
+        Read together: an attachment as a file of its own is stored once every file is read, with what the notice among
+        them that lists it gives (:func:`~qa.ingest.documents.link_attachments`); the others as they are read."""
         started = time.perf_counter()
         report = IngestReport()
         files, problems = discover(paths)
@@ -191,11 +224,26 @@ class Ingestor:
             log.warning("removed chunks of interrupted ingests for: %s", ", ".join(repaired))
         committed = self.store.documents()
         seen_ids: dict[str, Path] = {}
+        notices: list[Document] = []  # plans naming attachments: kept until every file is read
+        waiting: list[tuple[Path, Document, FileResult]] = []  # attachments that a notice read later may describe
         for n, path in enumerate(files, start=1):
             if progress:
                 progress(path.name, n, len(files))
-            result = self._one(path, committed, seen_ids)
+            result, doc = self._read_one(path, seen_ids)
             report.results.append(result)
+            if doc is None:
+                continue
+            if lists_attachments(doc):
+                notices.append(doc)
+            if awaits_notice(doc):
+                waiting.append((path, doc, result))
+            else:
+                self._store_one(doc, path, committed, result)
+        if waiting:
+            linked = link_attachments([*notices, *(doc for _, doc, _ in waiting if all(doc is not n for n in notices))])
+            by_id = {doc.info.doc_id: doc for doc in linked}
+            for path, doc, result in waiting:
+                self._store_one(by_id[doc.info.doc_id], path, committed, result)
         if prune:
             for doc_id in sorted(set(committed) - set(seen_ids)):
                 self.store.delete_document(doc_id)
@@ -203,24 +251,32 @@ class Ingestor:
         report.seconds = time.perf_counter() - started
         return report
 
-    def _one(self, path: Path, committed: dict, seen_ids: dict[str, Path]) -> FileResult:
+    def _read_one(self, path: Path, seen_ids: dict[str, Path]) -> tuple[FileResult, Document | None]:
+        """Read one file: its result (failed or skipped with the reason, when there is no document) and document."""
         started = time.perf_counter()
         doc_id = path.stem
         result = FileResult(path.name, doc_id, "failed")
-        try:
+        doc = None
+        with _reported(path, result, started):
             if doc_id in seen_ids:
                 raise DocumentError(f"{path}: the same document id {doc_id!r} as {seen_ids[doc_id]}; rename one of the files")
             seen_ids[doc_id] = path
             doc = self.read(path, doc_id)
+        return result, doc
+
+    def _store_one(self, doc: Document, path: Path, committed: dict, result: FileResult) -> None:
+        """Store a read document unless its hash is committed already; ``result`` says what happened."""
+        started = time.perf_counter()
+        doc_id, info = doc.info.doc_id, doc.info
+        with _reported(path, result, started):
             result.clauses = len(doc.clauses)
             result.message = "; ".join(doc.notes)
-            info = doc.info
             result.title, result.issuer, result.region, result.years = info.citation_title, info.issuer, info.region, info.years
             record = committed.get(doc_id)
             if record is not None and record.doc_hash == doc.content_hash:
                 result.status = "unchanged"
                 result.chunks = int(record.metadata.get("chunks", 0))
-                return result
+                return
             chunks = chunk_document(doc, self.settings.max_chunk_tokens, self.embeddings.count_tokens)
             vectors, embedded = self._vectors(chunks)
             self.store.write_document(
@@ -234,18 +290,6 @@ class Ingestor:
             )
             result.status = "updated" if record is not None else "new"
             result.chunks, result.embedded = len(chunks), embedded
-        except ReaderMissing as exc:  # a format whose tool is not installed: skipped, with what to do
-            result.status, result.message = "skipped", str(exc)
-            log.warning("%s", exc)
-        except (DocumentError, StoreError) as exc:
-            result.status, result.message = "failed", str(exc)
-            log.error("%s", exc)
-        except Exception as exc:  # one bad file must not stop the others; the message says which and why
-            result.status, result.message = "failed", f"{path}: unexpected {type(exc).__name__}: {exc}"
-            log.exception("ingest of %s failed", path)
-        finally:
-            result.seconds = time.perf_counter() - started
-        return result
 
     def _vectors(self, chunks: list[Chunk]) -> tuple[list[list[float]], int]:
         """Vectors for the chunks, reusing stored ones for unchanged embedded text. Returns (vectors, newly embedded)."""
