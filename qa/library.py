@@ -178,7 +178,11 @@ class Library:
         if path is None:
             message = f"{source or doc_id}: the plan's file is in neither {self.settings.plans_dir} nor {self.settings.upload_dir}; the correction applies when it is ingested again"
             return IngestReport([FileResult(source or doc_id, doc_id, "failed", message=message)])
-        return self._ingestor().run([path])
+        # the plan's whole folder, not the file alone: an attachment keeps what it inherits from the notice that
+        # lists it (qa.ingest.attachments); the folder's unchanged plans are skipped by their content hash
+        report = self._ingestor().run([path.parent])
+        report.results = [r for r in report.results if r.doc_id == doc_id or r.status not in ("unchanged", "skipped")]
+        return report
 
     def _source_file(self, name: str) -> Path | None:
         """The file a stored plan was ingested from: by name in the upload folder or the sample folder."""
