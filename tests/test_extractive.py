@@ -9,6 +9,8 @@ from qa.answer.extractive import ExtractiveAnswerer, summary_of
 from qa.answer.figures import has_figure, year_context, years_fit
 from qa.answer.question import Term
 from qa.search.lexical import Tokenizer, colloquial_in, expand_query
+from qa.search.results import Retrieved
+from qa.store import StoredChunk
 
 GUIZHOU_TARGETS = (
     "(三)诊疗技术更加先进。2020 年,孕产妇死亡率降到20/10 万,婴儿死亡率降到7.5‰,5 岁以下儿童死亡率降到9.5‰。"
@@ -123,3 +125,58 @@ def test_colloquial_words_match_whole_words_only() -> None:
     text = "传染病防护物资要按多长时间的消耗量来储备"
     assert colloquial_in(text, words=tokenizer.cut(text)) == []  # 传染 inside 传染病 is not the colloquial 传染
     assert [w for w, _ in colloquial_in("担心会被传染上", words=tokenizer.cut("担心会被传染上"))] == ["传染"]
+
+
+# ------------------------------------------------------------------------------------- figures in every form
+
+
+def _hit(text: str) -> Retrieved:
+    meta = {"doc_id": "plan", "title": "规划", "path": "1.", "path_label": "一、1.", "office": "", "year": 2023, "start": 0, "end": len(text)}
+    return Retrieved(chunk=StoredChunk("plan:abc:0001.1", text, meta), score=0.03, dense_rank=1, lexical_rank=1)
+
+
+@pytest.mark.parametrize(
+    ("question", "clause", "gap"),
+    [
+        # the kind of figure asked, in any form: no "no figure" near miss
+        ("联席会议多久召开一次?", "3.建立联席会议制度。联席会议每季度召开一次,通报工作进展。", ""),
+        ("督导检查的频次是怎样规定的?", "5.加强督导检查。省卫生健康委每年至少开展一次督导检查。", ""),
+        ("急救人员接到呼叫后多长时间内到达现场?", "6.提升院前急救能力。城市地区急救人员30分钟内到达现场。", ""),
+        ("医疗机构要在多长时间内网络直报?", "第四十五条 发现乙类传染病患者、疑似患者,应当于二十四小时内进行网络直报。", ""),
+        ("健康档案电子化要在什么时候之前完成?", "7.推进健康档案电子化。2025年底前完成居民健康档案电子化。", ""),
+        ("违法的单位最多罚多少?", "第一百一十一条 对违法的单位可以并处二万元以下罚款。", ""),
+        ("居民健康素养水平要提高到多少?", "1.开展健康促进。居民健康素养水平提高到百分之二十六。", ""),
+        # none stated, or another kind: still a near miss, with its reason
+        ("联席会议多久召开一次?", "3.建立联席会议制度。定期召开联席会议,通报工作进展。", "没有给出所问的频次"),
+        ("联席会议多久召开一次?", "3.建立联席会议制度。参会人员30分钟内到达。", "没有给出所问的频次"),
+        ("健康档案电子化要在什么时候之前完成?", "7.推进健康档案电子化。居民健康档案电子化率达到90%。", "没有给出所问的时限"),
+        ("居民健康素养水平要提高到多少?", "1.开展健康促进。持续提升居民健康素养水平。", "没有给出具体数字"),
+    ],
+)
+def test_the_no_figure_near_miss_fires_only_when_the_figure_asked_is_not_stated(answerer, question, clause, gap) -> None:
+    from qa.answer.question import answer_kind
+
+    candidate = answerer.candidate(answerer.terms(question), answer_kind(question), question, (), _hit(clause), 1)
+    assert candidate.gap == gap, candidate.quote
+
+
+@pytest.mark.parametrize(
+    ("terms", "text", "units", "quote"),
+    [
+        # the figure asked is in a later segment: quoted from the segment that names what it is of
+        (["非法采集血液", "出卖血液", "罚"], "第一百零五条 非法采集血液或者组织他人出卖血液的，由县级以上人民政府卫生健康主管部门责令停止违法行为，没收违法所得，可以并处五万元以上五十万元以下罚款。",
+         ["money"], "第一百零五条 非法采集血液或者组织他人出卖血液的，由县级以上人民政府卫生健康主管部门责令停止违法行为，没收违法所得，可以并处五万元以上五十万元以下罚款。"),
+        (["联席会议", "召开"], "3.建立联席会议制度。省联席会议由分管副省长召集，各成员单位参加，每季度召开一次。", ["frequency"],
+         "省联席会议由分管副省长召集，各成员单位参加，每季度召开一次。"),
+        # a table row names its indicator in one cell and its value in a later one
+        (["营养指导员"], "领域：合理膳食行动；序号：19；指标：每万人营养指导员（名）；基期水平：—；2022年目标值、2030年目标值：1；指标性质：预期性", [],
+         "每万人营养指导员（名）；基期水平：—；2022年目标值、2030年目标值：1；"),
+    ],
+)
+def test_the_quote_holds_the_figure_asked_and_what_it_is_of(terms, text, units, quote) -> None:
+    from qa.answer.figures import form_pattern
+
+    idf = {"罚": 7.4}  # rare words weigh more (idf from the corpus store, rounded): 罚 weighs most, yet names no subject
+    answerer = ExtractiveAnswerer(Tokenizer(), idf=lambda w: idf.get(w, 5.0))
+    patterns = [form_pattern(*{"money": ["money"], "frequency": ["frequency"]}[u]) for u in units]
+    assert answerer.best_sentence([Term(t, (t,)) for t in terms], text, "number", units=patterns) == quote

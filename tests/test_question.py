@@ -6,10 +6,13 @@ from __future__ import annotations
 import pytest
 
 from qa.answer.extractive import insisted_gap
+from qa.answer.figures import has_figure
 from qa.answer.question import (
     ELLIPTIC_CHARS,
     Insisted,
     answer_kind,
+    asked_units,
+    asked_what,
     expected_units,
     filler,
     filler_groups,
@@ -18,11 +21,10 @@ from qa.answer.question import (
     question_kind,
     terms,
     topic_text,
+    unit_expectations,
     wants_figure,
 )
 from qa.search.lexical import Tokenizer
-
-RATE = r"%|‰|成|/10万|全覆盖|100%"
 
 
 @pytest.fixture(scope="module")
@@ -65,6 +67,11 @@ KIND_WORDINGS = {
         "赣州提出力争多大比例的乡镇(街道)建有公办托育机构?",
         "任城区力争年内把疾控中心高级岗位占比提升到多少?",
         "贵州省2021年新冠疫苗的接种率是多少?",
+        "联席会议多久召开一次?",  # a frequency
+        "督导检查的频次是怎样规定的?",
+        "这项工作要在什么时候之前完成?",  # a deadline
+        "信息公开的时限是怎样规定的?",
+        "医疗机构发现甲类传染病患者,要在多长时间内网络直报?",  # a duration
     ],
     "target": ["泰州2023年在托育方面定了什么目标?", "赣州2023年在托育方面定了什么目标?"],
     "list": [
@@ -127,17 +134,53 @@ def test_figure_asked(question: str, kind: str, wanted: bool) -> None:
 @pytest.mark.parametrize(
     ("question", "units"),
     [
-        ("任城区新建实验室要投资多少钱?", ["元"]),  # money
-        ("任城区给村卫生室的运营补助每年多少钱?", ["元"]),
-        ("贵州“八大工程”行动计划提出2022年人均预期寿命达到多少岁?", ["岁"]),  # age
-        ("传染病防护物资要按多长时间的消耗量来储备?", ["天|日|周|月|年|小时|分钟"]),  # duration
-        ("卫生乡镇的创建率要达到多少?", [RATE]),  # rate
-        ("赣州提出力争多大比例的乡镇(街道)建有公办托育机构?", [RATE]),
+        ("任城区新建实验室要投资多少钱?", ["money"]),  # money
+        ("任城区给村卫生室的运营补助每年多少钱?", ["money"]),
+        ("非法采集血液,传染病防治法规定罚多少?", ["money"]),
+        ("贵州“八大工程”行动计划提出2022年人均预期寿命达到多少岁?", ["age"]),  # age
+        ("每年要开展几次督导?", ["times", "frequency"]),  # a count of times
+        ("联席会议多久召开一次?", ["frequency"]),  # a frequency, not a duration
+        ("健康体检多长时间做一次?", ["frequency"]),
+        ("督导检查的频次是怎样规定的?", ["frequency"]),
+        ("检查的频率是多少?", ["frequency"]),  # 频率 is no rate
+        ("传染病防护物资要按多长时间的消耗量来储备?", ["duration"]),  # duration
+        ("执业医师要晋升副高级职称,需要有多长时间的基层服务经历?", ["duration"]),
+        ("急救车从接到电话到赶到现场要几分钟?", ["duration"]),
+        ("这项工作要在什么时候之前完成?", ["deadline"]),  # a deadline
+        ("医疗机构发现乙类传染病患者要在几天内报告?", ["duration", "deadline"]),  # either
+        ("信息公开的时限是怎样规定的?", ["deadline"]),
+        ("卫生乡镇的创建率要达到多少?", ["rate"]),  # rate
+        ("赣州提出力争多大比例的乡镇(街道)建有公办托育机构?", ["rate"]),
         ("新增多少托位?", []),  # a count: any figure will do
     ],
 )
-def test_expected_units(question: str, units: list[str]) -> None:
-    assert expected_units(question) == units
+def test_asked_units(question: str, units: list[str]) -> None:
+    assert [unit.name for unit in asked_units(question)] == units
+    assert expected_units(question) == [unit.pattern for unit in asked_units(question)]
+
+
+def test_every_asked_unit_names_figure_forms_and_what_a_refusal_calls_it() -> None:
+    assert [unit.name for unit in unit_expectations()] == ["money", "age", "times", "frequency", "duration", "deadline", "rate"]
+    assert all(unit.pattern and unit.what for unit in unit_expectations())
+    assert asked_what("联席会议多久召开一次?") == "频次" and asked_what("要在几天内报告?") == "时长、时限"
+
+
+@pytest.mark.parametrize(
+    ("question", "clause", "answers"),
+    [
+        ("联席会议多久召开一次?", "联席会议每季度召开一次", True),  # the form asked, in words
+        ("联席会议多久召开一次?", "每年至少开展一次督导", True),
+        ("联席会议多久召开一次?", "参会人员30分钟内到达", False),  # a duration is no frequency
+        ("急救人员多长时间内到达现场?", "城市地区30分钟内到达", True),
+        ("这项工作要在什么时候之前完成?", "2025年底前完成", True),
+        ("这项工作要在什么时候之前完成?", "三个工作日内办结", True),  # a span within which: a deadline too
+        ("这项工作要在什么时候之前完成?", "覆盖率达到90%", False),
+        ("违法的单位最多罚多少?", "可以并处二万元以下罚款", True),
+        ("执业医师晋升副高级职称需要多长时间的基层服务经历?", "应当有累计一年以上在县级以下医疗卫生机构服务的经历", True),
+    ],
+)
+def test_a_clause_answers_in_the_form_asked(question: str, clause: str, answers: bool) -> None:
+    assert has_figure(clause, expected_units(question)) is answers
 
 
 # ------------------------------------------------------------------------------------ insisted on
@@ -175,6 +218,8 @@ def test_insisted(question: str, found: list[Insisted], lacking: str, speaking: 
         ("在赣州,单位饭堂和外面馆子的饭菜吃得健不健康,政府有没有在抓?", "在赣州,单位饭堂和外面馆子的饭菜吃得健不健康,政府 在抓"),
         ("龙岗的游泳馆池水干不干净,有人盯着吗?", "龙岗的游泳馆池水干不干净,有人盯着 "),  # a sentence-final particle
         ("泰州市人民医院的院长是谁?", "泰州市人民医院的院长 "),  # 是谁 as a whole, not 是 left behind
+        ("这项工作要在什么时候之前完成?", "这项工作要在 完成"),  # 什么时候之前 as a whole, not 时候 left behind
+        ("督导检查的频次是怎样规定的?", "督导检查的  规定的"),  # the kind of figure asked is no topic word
     ],
 )
 def test_interrogatives_are_cut_from_the_topic(question: str, topic: str) -> None:

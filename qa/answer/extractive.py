@@ -5,7 +5,8 @@ for 哪个处室/谁负责, a summary for 有哪些措施, the plan for 哪个�
 plans are named), it picks the clause and the sentence(s) that answer it, quotes them with markers [1] [2] and
 lists the cited clauses. It refuses ("所检索的规划文件中没有找到…") when the evidence is weak, judged from several
 signals together (see :class:`Evidence`), and says why when the nearest clause is a near miss: it states no
-figure (or not in the unit asked, or for another year: :mod:`qa.answer.figures`), names no responsible office,
+figure (in any form: 百分之二十六, 每季度召开一次, 30分钟内, 2025年底前), or not of the kind asked (a frequency for
+多久一次, a deadline for 什么时候之前, money for 罚多少), or for another year (:mod:`qa.answer.figures`), names no responsible office,
 or lacks what the question insists on (最好, a person's name). The thresholds live in :class:`RefusalPolicy` and
 are calibrated on the eval set's calibration split; the weights that rank clauses and sentences live in
 :class:`qa.answer.weights.AnswerWeights`.
@@ -20,7 +21,7 @@ from functools import lru_cache
 
 from qa.answer.answers import REFUSAL_PREFIX, Answer, Citation
 from qa.answer.figures import has_figure, states_digits, year_context, years_fit
-from qa.answer.question import Term, answer_kind, expected_units, insisted, noun_pairs, wants_figure
+from qa.answer.question import Term, answer_kind, asked_what, expected_units, insisted, noun_pairs, wants_figure
 from qa.answer.question import terms as question_terms
 from qa.answer.weights import AnswerWeights
 from qa.normalize import search_form
@@ -174,7 +175,8 @@ class ExtractiveAnswerer:
             return Candidate(hit, rank, coverage, quote, gap, self.weights)
         if kind == "number":
             if not has_figure(quote, units):
-                gap = "没有给出所问单位的具体数字" if units and has_figure(quote, []) else "没有给出具体数字"
+                # a near miss says what it lacks: any figure, or the kind asked (频次 for 多久一次, 时限 for 什么时候之前)
+                gap = f"没有给出所问的{asked_what(question)}" if units else "没有给出具体数字"
             elif not years_fit(year_context(quote, hit.text), years, plan_years):
                 gap = f"给出的不是{'、'.join(f'{y}年' for y in years)}的数字"
         elif kind == "office" and not hit.meta.get("office"):
@@ -284,8 +286,12 @@ class ExtractiveAnswerer:
             return summary_of(sentences, self.weights.summary_chars, self.weights.summary_head_chars)
         scored = [(self._sentence_score(terms, s, kind, years, plan_years, units), -i, s) for i, s in enumerate(sentences)]
         _, neg_index, best = max(scored)
-        if len(best) <= self.weights.heading_chars and -neg_index + 1 < len(sentences):  # a bare heading ("推动民族医医院建设。") says what, not which
-            best = best + sentences[-neg_index + 1]
+        at = -neg_index
+        if len(best) <= self.weights.heading_chars and at + 1 < len(sentences):  # a bare heading ("推动民族医医院建设。") says what, not which
+            at += 1
+            best = best + sentences[at]
+        if kind == "number" and not has_figure(best, units):
+            best = self._through_figure(best, sentences[at + 1 :], units)
         if kind in {"number", "place"}:
             segments = [s.strip() for s in _SEGMENT.findall(best) if s.strip()]
             if len(segments) > 1:
@@ -294,20 +300,14 @@ class ExtractiveAnswerer:
                 figured = figured or ([i for i, seg in enumerate(segments) if has_figure(seg, [])] if kind == "number" else [])
                 seg_scores = [(self._sentence_score(terms, seg, kind, years, plan_years, units), -i, i) for i, seg in enumerate(segments) if not figured or i in figured]
                 _, _, at = max(seg_scores)
-                quote = segments[at]
-                if at > 0 and not self._has_subject(terms, quote):
-                    quote = segments[at - 1] + quote
-                return quote.rstrip(",，:：")
+                return self._segment_quote(terms, segments, at)
         return clip(best, self.weights.quote_chars)
 
     def _sentence_score(
         self, terms: Sequence[Term], sentence: str, kind: str, years: Sequence[int], plan_years: Sequence[int], units: Sequence[str] = (),
     ) -> float:
         norm, w = search_form(sentence), self.weights
-        found = {t.word for t in terms if self._says(t, norm)}
-        score = sum(self._weight(t) for t in terms if t.word in found)
-        # "基本标准达标率100%" states 标准 with another qualifier than the asked 推荐标准: it is about something else
-        score -= sum(w.qualifier_penalty * self._weight(t.qualifier) for t in terms if t.word in found and t.qualifier and t.qualifier not in found)
+        score = self._topic_score(terms, norm)
         if kind in {"number", "target"} and (has_figure(norm, units) or has_figure(norm, [])):
             score += w.figure_bonus + (w.unit_bonus if units and has_figure(norm, units) else 0.0)
             if states_digits(norm):  # a stated figure says more than 全覆盖
@@ -318,11 +318,42 @@ class ExtractiveAnswerer:
             score += w.place_bonus
         return score
 
-    def _has_subject(self, terms: Sequence[Term], segment: str) -> bool:
-        """A segment naming a topic word stands alone ("婴儿死亡率降到7‰"); one that does not ("争取用户突破200万")
-        is quoted with the segment before it."""
-        norm = search_form(segment)
-        return any(f in norm for t in terms for f in t.forms)
+    def _topic_score(self, terms: Sequence[Term], norm: str) -> float:
+        """How much of the question's topic the search-form text ``norm`` names: the weights of the words it says,
+        less the qualifiers it lacks ("基本标准达标率100%" states 标准 with another qualifier than the asked
+        推荐标准: it is about something else)."""
+        found = {t.word for t in terms if self._says(t, norm)}
+        score = sum(self._weight(t) for t in terms if t.word in found)
+        penalty = self.weights.qualifier_penalty
+        return score - sum(penalty * self._weight(t.qualifier) for t in terms if t.word in found and t.qualifier and t.qualifier not in found)
+
+    def _through_figure(self, best: str, after: Sequence[str], units: Sequence[str]) -> str:
+        """``best`` and the sentences after it through the first that states the figure asked, when ``best``
+        states none: a table row names its indicator in one cell and gives its value in a later one
+        ("指标：每万人营养指导员（名）；基期水平：—；2030年目标值：1"), prose may name the topic before the figure.
+        Within the quote length; ``best`` alone when no later sentence states a figure."""
+        joined = best
+        for sentence in after:
+            joined += sentence
+            if len(joined) > self.weights.quote_chars:
+                return best
+            if has_figure(joined, units):
+                return joined
+        return best
+
+    def _segment_quote(self, terms: Sequence[Term], segments: Sequence[str], at: int) -> str:
+        """Segment ``at`` of a sentence (the one with the figure) quoted with what it is a figure of: from the
+        segment before it that is most about the question's topic, when one is more so than it ("非法采集血液或者
+        组织他人出卖血液的，…并处五万元以上五十万元以下罚款", "省联席会议由…召集，…每季度召开一次"; "婴儿死亡率降到7‰"
+        stands alone), or with the one segment before it when no segment names a topic word ("争取用户突破200万")."""
+        scores = [(self._topic_score(terms, search_form(seg)), i) for i, seg in enumerate(segments[: at + 1])]
+        best, start = max(scores)  # the latest of equals: the figure's own segment when it is as much about the topic
+        if best <= 0 and not any(self._says(t, search_form(seg)) for seg in segments[: at + 1] for t in terms):
+            start = max(at - 1, 0)
+        quote = "".join(segments[start : at + 1])
+        if len(quote) > self.weights.quote_chars:  # too far back: the segment before the figure will do
+            quote = "".join(segments[at - 1 : at + 1]) if at > 0 else segments[at]
+        return quote.rstrip(",，:：")
 
     def _phrase(self, kind: str, hit: Retrieved, quote: str, marker: int, multi: bool) -> str:
         where = f"{hit.title}（{hit.path_label}）" if multi else ""

@@ -2,8 +2,9 @@
 
 - its kind (a figure for 多少/几, places for 哪些县, the office for 谁负责, a summary for 有哪些措施, the plan for
   哪个文件, one part per plan for 各地/分别): ``qa/data/question_kinds.toml``;
-- whether it asks for a figure, and in which unit (money, age, duration, a rate): ``qa/data/question_words.toml``,
-  ``qa/data/asked_units.toml``;
+- whether it asks for a figure, and in which unit (money, an age, a rate, a count of times, a frequency, a duration,
+  a deadline): ``qa/data/question_words.toml``, ``qa/data/asked_units.toml`` (whose forms are
+  ``qa/data/figures.toml``'s);
 - what it insists on (最好, how to apply), which an answering clause must speak of: ``qa/data/insisted.toml``;
 - its topic words, without interrogatives (``question_words.toml``) and spoken filler (``qa/data/spoken_filler.txt``).
 
@@ -20,6 +21,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from qa.answer.figures import form_pattern
 from qa.answer.weights import AnswerWeights
 from qa.normalize import search_form
 from qa.search.lexical import Tokenizer, colloquial_in
@@ -73,10 +75,32 @@ def figure_asked() -> re.Pattern[str]:
     return _any_of(_toml("question_words.toml")["figure_asked"]["patterns"])
 
 
+@dataclass(frozen=True)
+class AskedUnit:
+    """One ``qa/data/asked_units.toml`` entry: what asks for the unit (``asked``, unless ``unless`` asks for
+    another), the pattern a figure in it matches (its figure forms, :func:`qa.answer.figures.form_pattern`) and
+    how a refusal names it (``what``: 频次, 时限 …)."""
+
+    name: str
+    asked: re.Pattern[str]
+    unless: re.Pattern[str] | None
+    pattern: str
+    what: str
+
+    def asked_in(self, text: str) -> bool:
+        return self.asked.search(text) is not None and not (self.unless and self.unless.search(text))
+
+
 @lru_cache(maxsize=1)
-def unit_expectations() -> tuple[tuple[re.Pattern[str], str], ...]:
-    """(what asks for the unit, the unit pattern a figure must match), per ``qa/data/asked_units.toml`` entry."""
-    return tuple((_any_of(unit["asked"]), "|".join(unit["units"])) for unit in _toml("asked_units.toml")["unit"])
+def unit_expectations() -> tuple[AskedUnit, ...]:
+    """The asked units of ``qa/data/asked_units.toml``, in its order."""
+    return tuple(
+        AskedUnit(
+            unit["name"], _any_of(unit["asked"]), _any_of(unit["unless"]) if unit.get("unless") else None,
+            form_pattern(*unit["forms"]), unit["what"],
+        )
+        for unit in _toml("asked_units.toml")["unit"]
+    )
 
 
 @dataclass(frozen=True)
@@ -143,10 +167,21 @@ def wants_figure(question: str, kind: str) -> bool:
     return kind == "number" or (kind in {"cross", "which_plans"} and figure_asked().search(search_form(question)) is not None)
 
 
-def expected_units(question: str) -> list[str]:
-    """Unit patterns a figure must carry to answer ``question`` (empty: any figure will do)."""
+def asked_units(question: str) -> list[AskedUnit]:
+    """The units ``question`` asks a figure in: money for 多少钱, a frequency for 多久一次, a deadline for
+    什么时候之前 … (empty: any figure will do)."""
     text = search_form(question)
-    return [unit for pattern, unit in unit_expectations() if pattern.search(text)]
+    return [unit for unit in unit_expectations() if unit.asked_in(text)]
+
+
+def expected_units(question: str) -> list[str]:
+    """Patterns a figure must match (one of them) to answer ``question`` (empty: any figure will do)."""
+    return [unit.pattern for unit in asked_units(question)]
+
+
+def asked_what(question: str) -> str:
+    """How a refusal names the figure ``question`` asks for (频次, 时限、时长 …; '' for any figure)."""
+    return "、".join(unit.what for unit in asked_units(question))
 
 
 @dataclass(frozen=True)
