@@ -147,6 +147,7 @@ class ChromaClauseStore:
             return {
                 i: DocumentRecord(i, str(m.get("doc_hash", "")), dict(m))
                 for i, m in zip(got["ids"], got["metadatas"] or [], strict=False)
+                if m is not None  # a record read while another writer replaces it can come back without metadata
             }
 
         return self._call(read)
@@ -269,7 +270,7 @@ class ChromaClauseStore:
         while True:
             got = self._call(chunks.get, where=where, include=["documents", "metadatas"], limit=1000, offset=offset)
             for cid, text, meta in zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=False):
-                if active.get(str(meta.get("doc_id"))) == meta.get("doc_hash"):
+                if meta is not None and active.get(str(meta.get("doc_id"))) == meta.get("doc_hash"):  # None: deleted meanwhile
                     out.append(StoredChunk(cid, text, dict(meta)))
             if len(got["ids"]) < 1000:
                 return out
@@ -304,7 +305,7 @@ class ChromaClauseStore:
         got = self._call(chunks.query, query_embeddings=[list(vector)], n_results=n, where=where, include=["documents", "metadatas", "distances"])
         out = []
         for cid, text, meta, dist in zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0], strict=False):
-            if active.get(str(meta.get("doc_id"))) == meta.get("doc_hash"):  # two plans may share a hash (same bytes)
+            if meta is not None and active.get(str(meta.get("doc_id"))) == meta.get("doc_hash"):  # None: deleted meanwhile; two plans may share a hash
                 out.append(StoredChunk(cid, text, dict(meta), 1.0 - float(dist)))
         return out, len(got["ids"][0]) >= n
 
