@@ -44,7 +44,7 @@ def describe_calibration(settings: Settings, path: Path | None) -> str:
         return used + "; not calibrated by this eval (run `python -m eval calibrate`)"
     coverage, confidence, calib = read_calibration(path)
     if (coverage, confidence) == (settings.refusal_min_coverage, settings.refusal_min_confidence):
-        return used + f", as calibrated on the calib split only ({calib.get('items', '?')} items, {calib.get('date', '?')}, {rel_path(path)})"
+        return used + f", as calibrated on the calibration splits only ({calib.get('splits') or 'sample calib'}: {calib.get('items', '?')} items, {calib.get('date', '?')}, {rel_path(path)})"
     return used + f"; NOTE {rel_path(path)} chose min_coverage={coverage:g}, min_confidence={confidence:g} on the calib split: update the settings"
 
 
