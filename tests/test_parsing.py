@@ -373,3 +373,18 @@ def test_no_numbering_is_ingested_paragraph_by_paragraph() -> None:
 def test_empty_text_has_no_clauses() -> None:
     assert parse_plan("").clauses == []
     assert parse_plan("\n扫一扫在手机打开当前页\n相关文章\n— 2 —\n").clauses == []
+
+
+@pytest.mark.parametrize(
+    ("text", "office"),
+    [
+        ("推进体重管理。（省卫生健康委牵头，省疾控局、省计生协按职责分工负责）", "省卫生健康委牵头，省疾控局、省计生协按职责分工"),
+        ("加强出生缺陷防治。（省卫生健康委、省民政厅按职责分工负责）", "省卫生健康委、省民政厅按职责分工"),
+        ("开展健康知识进万家活动。（省卫生健康委牵头，省旅游和文化广电体育厅配合）", "省卫生健康委牵头，省旅游和文化广电体育厅配合"),
+        ("建成社区医院5家（责任处室：基层卫生处）", "基层卫生处"),
+        ("由社区（居委会）负责组织。", ""),  # a bracket inside the sentence names no responsible body
+        ("新建社区医院（约50家）。", ""),
+    ],
+)
+def test_the_responsible_bodies_closing_a_clause_are_its_office(text: str, office: str) -> None:
+    assert parse_plan(f"某市2024年卫生健康工作要点\n一、加强基层\n1.{text}\n").clauses[-1].office == office

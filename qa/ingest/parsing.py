@@ -22,7 +22,7 @@ from qa.ingest.markers import Marker, lead_phrase, part_label, read_marker
 from qa.normalize import search_form, unify_radicals
 from qa.text import chinese_numeral
 
-PARSER_VERSION = "7"  # bump when cleaning or parsing changes clause text: stored plans re-ingest
+PARSER_VERSION = "8"  # bump when cleaning or parsing changes clause text: stored plans re-ingest
 PREAMBLE_PATH = "前言"
 
 # ------------------------------------------------------------------------------------------- clauses
@@ -77,6 +77,12 @@ class ParsedPlan:
 
 
 _OFFICE = re.compile(r"[(（]\s*(?:责任处室|責任處室|责任单位|責任單位|牵头处室|牽頭處室|牵头单位|牽頭單位)\s*[:：]\s*([^()（）]+)[)）]")
+# The other way plans name who is responsible: a bracket closing the clause with the bodies that lead or share the
+# work, "（省卫生健康委牵头，省教育厅配合）", "（省教育厅、省卫生健康委按职责分工负责）". The office is what the
+# bracket says, less its last 负责 (an answer says 由…负责).
+_RESPONSIBLE = re.compile(
+    r"[(（]([^()（）]{0,120}?(?:委|厅|局|部|办|院|会|中心|政府|单位|团省委|团市委)[^()（）]{0,80}?(?:牵头|配合|负责))[)）][。；;]?\s*$"
+)
 _TITLE = re.compile(r"(要点|要點|计划|計劃|方案|规划|規劃|意见|意見|纲要|綱要|办法|辦法)\s*(?:[(（][^()（）]{2,20}[)）])?$")
 _COVER_TITLE = re.compile(r"^关于|^關於|的通知$")
 _DATE_LINE = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日$")
@@ -373,6 +379,8 @@ def _mark_cited_parts(children: list[_Node]) -> None:
 def _clause(paragraphs: list[Paragraph], path, headings, kind: str, lead: str = "") -> Clause:  # type: ignore[no-untyped-def]
     text = "\n".join(p.text for p in paragraphs)
     offices = [m.group(1).strip() for m in _OFFICE.finditer(text)]
+    if not offices and (closing := _RESPONSIBLE.search(text)):
+        offices = [re.sub(r"负责$", "", closing.group(1).strip())]
     return Clause(
         path=path,
         headings=headings,
