@@ -108,9 +108,8 @@ class Library:
         empty strings for a plan that is not stored."""
         record = self.assistant.store.documents().get(doc_id)
         meta = record.metadata if record else {}
-        years = [int(y) for y in str(meta.get("years", "") or "").split(",") if y.strip().isdigit()]
-        if not years and meta.get("year"):
-            years = [int(meta["year"])]
+        plan = self.plans().get(doc_id)  # its years as the searcher reads them from the record
+        years = plan.years if plan else ()
         span = "" if not years else (str(years[0]) if len(years) == 1 else f"{min(years)}-{max(years)}")
         return {"title": str(meta.get("title", "")), "issuer": str(meta.get("issuer", "")), "region": str(meta.get("region", "")), "years": span}
 
