@@ -1,9 +1,15 @@
 """Which backend implements each of PlanQA's interfaces: the one place that wires settings to Chroma, the
 embedder and the answerer. The edges (``cli``, ``ui``, ``eval``, ``bench``) build through it; ``qa`` itself
-never imports a backend package.
+never imports a backend package. It also claims an embedded store for one process (:func:`lock_store`).
 """
 
 from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 from qa.embeddings import make_embeddings
 from qa.service import Assistant
@@ -23,3 +29,77 @@ def build_assistant(settings: Settings, mode: str = "hybrid") -> Assistant:
     install_bpe_files(settings.tiktoken_cache_dir)
     embeddings = make_embeddings(settings)
     return Assistant(settings, open_store(settings, embeddings.model_id), embeddings, mode=mode)
+
+
+# ------------------------------------------------------------------------------------------ one process per embedded store
+
+
+class StoreInUse(RuntimeError):
+    """Another process owns the embedded store; the message names it and says what to do instead."""
+
+
+@dataclass
+class StoreLock:
+    """An advisory ``flock`` on ``<store>.lock`` beside an embedded store, held until :meth:`release` or the
+    process ends (the kernel drops it even after a crash, so a stale file never blocks anyone)."""
+
+    path: Path
+    fd: int
+
+    def release(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)  # closing the descriptor drops the lock
+            self.fd = -1
+
+
+def lock_path(settings: Settings) -> Path:
+    store = Path(settings.store_path).expanduser().absolute()
+    return store.with_name(store.name + ".lock")
+
+
+def lock_store(settings: Settings, command: str, url: str = "", shared: bool = False) -> StoreLock | None:
+    """Claim the embedded store for this process: exclusively for ``serve`` and ``ingest`` (writers, and a server
+    that keeps the store open), shared for ``ask`` and ``search``. A Chroma server (``chroma_mode = http``) serves
+    many processes, so nothing is locked then (None). Raises :class:`StoreInUse` at once, never waits."""
+    import fcntl
+
+    if settings.chroma_mode != "embedded":
+        return None
+    path = lock_path(settings)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
+    except BlockingIOError:
+        try:  # held shared (by readers), or exclusively (by the owner whose card is in the file)?
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            owner: dict[str, Any] = {}
+        except BlockingIOError:
+            owner = _owner(fd)
+        os.close(fd)
+        raise StoreInUse(_in_use_message(settings, command, owner)) from None
+    if not shared:  # the owner's card, for the message a second process prints
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, json.dumps({"pid": os.getpid(), "command": command, "url": url}).encode("utf-8"), 0)
+    return StoreLock(path, fd)
+
+
+def _owner(fd: int) -> dict[str, Any]:
+    try:
+        data = json.loads(os.pread(fd, 4096, 0).decode("utf-8") or "{}")
+        return data if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def _in_use_message(settings: Settings, command: str, owner: dict[str, Any]) -> str:
+    store = settings.store_path
+    if owner.get("command") == "serve":
+        url = owner.get("url") or "http://HOST:PORT"
+        via = f"`planqa {command} --server {url}` (a staff key with --api-key for ingest)" if command != "serve" else f"the server at {url}"
+        return (f"the embedded store {store} is owned by `planqa serve` (pid {owner.get('pid', '?')}, {url}); embedded Chroma is "
+                f"one process's database. Use {via}, stop that server first, or run Chroma as a server (`chroma run`, "
+                "PLANQA_CHROMA_MODE=http) for several processes")
+    who = f"`planqa {owner['command']}` (pid {owner.get('pid', '?')})" if owner.get("command") else "another PlanQA command (ask or search)"
+    return (f"the embedded store {store} is in use by {who}; wait for it to finish and try again, "
+            "or run Chroma as a server (`chroma run`, PLANQA_CHROMA_MODE=http) for several processes")

@@ -27,7 +27,14 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
 
 
-_SETTING_FLAGS = ("store_path", "embedder", "embedder_model", "chroma_mode", "chroma_host", "chroma_port", "top_k", "llm_base_url", "llm_model")
+_SETTING_FLAGS = ("store_path", "embedder", "embedder_model", "chroma_mode", "chroma_host", "chroma_port", "top_k", "llm_base_url", "llm_model",
+                  "server_url", "api_key", "api_keys_path")
+
+
+def _remote(parser: argparse.ArgumentParser) -> None:
+    """``--server``: go through a running ``planqa serve`` instead of opening the store it owns."""
+    parser.add_argument("--server", dest="server_url", help="URL of a running `planqa serve` to go through (PLANQA_SERVER_URL)")
+    parser.add_argument("--api-key", dest="api_key", help="API key for --server; a staff key for ingest (PLANQA_API_KEY)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -39,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("paths", nargs="*", type=Path, help="files or folders (default: the sample plans, PLANQA_PLANS_DIR)")
     ingest.add_argument("--prune", action="store_true", help="remove stored plans whose file is no longer given")
     ingest.add_argument("--show", action="store_true", help="print each file's parsed clause tree; write nothing")
+    _remote(ingest)
 
     search = sub.add_parser("search", help="ranked clauses for a question (hybrid retrieval)")
     _common(search)
@@ -47,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("-k", type=int, default=10, help="clauses to show")
     search.add_argument("--mode", choices=["hybrid", "dense", "lexical"], default="hybrid")
     search.add_argument("--json", action="store_true", help="one JSON object for machines")
+    _remote(search)
 
     ask = sub.add_parser("ask", help="answer a question with cited clauses, or refuse")
     _common(ask)
@@ -55,16 +64,30 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("question", nargs="?", help="the question (omit with --batch)")
     ask.add_argument("--json", action="store_true", help="JSON output (one object per question)")
     ask.add_argument("--batch", type=Path, help='JSONL file: {"id","question"} or {"id","turns":[{"question"},…]} per line')
+    _remote(ask)
 
     # handled before parsing (main); listed here for --help
     sub.add_parser("eval", help="score retrieval, answers, citations and refusals on the gold set (= python -m eval; see eval/README.md)", add_help=False)
-    serve = sub.add_parser("serve", help="serve the Gradio chat (staff mode; --public for the citizens' demo)")
+    serve = sub.add_parser("serve", help="serve the chat (/), the staff UI (/staff) and the HTTP APIs (/api/v1, /v1) in one process")
     _common(serve)
     _llm(serve)
     serve.add_argument("--host", dest="app_host", help="address to listen on (PLANQA_APP_HOST, default 127.0.0.1)")
     serve.add_argument("--port", dest="app_port", type=int, help="port (PLANQA_APP_PORT, default 7860)")
-    serve.add_argument("--public", action="store_true", default=None, help="citizens' demo: chat only, no login, rate-limited (PLANQA_PUBLIC)")
+    serve.add_argument("--public", action="store_true", default=None, help="citizens' chat and API only: no staff UI, no upload (PLANQA_PUBLIC)")
     serve.add_argument("--users-file", dest="users_file", help="TOML/JSON file of staff logins (PLANQA_USERS_FILE)")
+    serve.add_argument("--keys-file", dest="api_keys_path", type=Path, help="API key file (PLANQA_API_KEYS_PATH)")
+
+    keys = sub.add_parser("keys", help="API keys for the server: create, list, revoke (stored hashed)")
+    keys.add_argument("--config", type=Path, help="TOML settings file (PLANQA_CONFIG)")
+    keys.add_argument("--keys-file", dest="api_keys_path", type=Path, help="API key file (PLANQA_API_KEYS_PATH, default var/api_keys.json)")
+    keys.add_argument("-v", "--verbose", action="store_true")
+    keys_sub = keys.add_subparsers(dest="keys_command", required=True)
+    create = keys_sub.add_parser("create", help="make a key and print it once")
+    create.add_argument("--role", choices=["staff", "public"], required=True, help="staff: upload, delete, re-index too; public: ask and search")
+    create.add_argument("--label", default="", help="who or what the key is for")
+    keys_sub.add_parser("list", help="every key: id, role, label, created, revoked")
+    revoke = keys_sub.add_parser("revoke", help="revoke a key by its id")
+    revoke.add_argument("key_id")
     return parser
 
 
@@ -107,10 +130,13 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     paths = args.paths or [settings.plans_dir]
     if args.show:
         return _show(paths, settings)
+    if settings.server_url:
+        return _ingest_remote(args, paths, settings)
 
-    from backends import open_store
+    from backends import lock_store, open_store
     from qa.embeddings import make_embeddings
 
+    lock_store(settings, "ingest")  # held until the command exits
     embeddings = make_embeddings(settings)
     store = open_store(settings, embeddings.model_id)
     ingestor = Ingestor(settings, store, embeddings)
@@ -121,6 +147,27 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     print(f"store: {settings.store_path if settings.chroma_mode == 'embedded' else f'{settings.chroma_host}:{settings.chroma_port}'} "
           f"collection {store.collection_name}")
     return 1 if report.failed else 0
+
+
+def _ingest_remote(args: argparse.Namespace, paths: list[Path], settings: Settings) -> int:
+    """Upload the files through the server (it saves them in its upload folder and ingests them)."""
+    from api.client import ServerClient
+    from qa.ingest.pipeline import discover
+
+    if args.prune:
+        print("planqa ingest: --prune works on the store itself; with --server, delete plans at /staff or DELETE /api/v1/plans/ID", file=sys.stderr)
+        return 2
+    files, problems = discover(paths)
+    for problem in problems:
+        print(f"{problem.name}: {problem.status}: {problem.message}", file=sys.stderr)
+    report = ServerClient(settings.server_url, settings.api_key).upload(files)
+    for row in report["results"]:
+        print(f"{row['status']:<9} {row['name']}  {row['doc_id']}  {row['clauses']} clauses  {row['message']}".rstrip())
+    for problem in report["problems"]:
+        print(f"refused   {problem}")
+    print(f"server {settings.server_url}: {len(report['results'])} files in {report['seconds']:.1f} s")
+    failed = report["problems"] or any(r["status"] == "failed" for r in report["results"]) or any(p.status == "failed" for p in problems)
+    return 1 if failed else 0
 
 
 def _show(paths: list[Path], settings: Settings) -> int:
@@ -184,27 +231,41 @@ def _filters_from(args: argparse.Namespace) -> Any:
     return Filters.of(args.plan, args.region, args.year) or None
 
 
-def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
-    from backends import build_assistant
+def _remote_filters(args: argparse.Namespace) -> dict[str, list]:
+    return {"plans": args.plan, "regions": args.region, "years": args.year}
 
-    assistant = build_assistant(settings, mode=args.mode)
-    result = assistant.search(args.question, k=args.k, filters=_filters_from(args))
-    if args.json:
+
+def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
+    if settings.server_url:
+        from api.client import ServerClient
+
+        if args.mode != "hybrid":
+            print("planqa search: the server searches hybrid only; drop --mode or search the store itself", file=sys.stderr)
+            return 2
+        payload = ServerClient(settings.server_url, settings.api_key).search(args.question, args.k, _remote_filters(args))
+    else:
+        from backends import build_assistant, lock_store
+
+        lock_store(settings, "search", shared=True)
+        assistant = build_assistant(settings, mode=args.mode)
+        result = assistant.search(args.question, k=args.k, filters=_filters_from(args))
         payload = {
             "question": args.question, "filters": _filters_json(result.filters), "uncovered": result.uncovered,
             "hits": [h.as_dict() for h in result.hits], "timings": result.timings,
         }
+    if args.json:
         print(json.dumps(payload, ensure_ascii=False))
         return 0
-    if result.uncovered:
-        print(f"note: no stored plan covers {', '.join(result.uncovered)}")
-    if result.filters:
-        print(f"filters: {_filters_json(result.filters)}")
-    for rank, hit in enumerate(result.hits, start=1):
-        text = hit.text.replace("\n", " ")
-        print(f"{rank:>2}. {hit.score:.4f}  《{hit.title}》{hit.path_label}  (dense #{hit.dense_rank or '-'} {hit.dense_score:.3f}, lexical #{hit.lexical_rank or '-'} {hit.lexical_score:.2f})")
+    if payload["uncovered"]:
+        print(f"note: no stored plan covers {', '.join(payload['uncovered'])}")
+    if any(payload["filters"].values()):
+        print(f"filters: {payload['filters']}")
+    for rank, hit in enumerate(payload["hits"], start=1):
+        text = hit["text"].replace("\n", " ")
+        print(f"{rank:>2}. {hit['score']:.4f}  《{hit['title']}》{hit['path_label']}  (dense #{hit['dense_rank'] or '-'} {hit['dense_score']:.3f}, "
+              f"lexical #{hit['lexical_rank'] or '-'} {hit['lexical_score']:.2f})")
         print(f"    {text[:120]}{'…' if len(text) > 120 else ''}")
-    print(f"({result.timings.get('total_ms', 0):.0f} ms)")
+    print(f"({payload['timings'].get('total_ms', 0):.0f} ms)")
     return 0
 
 
@@ -218,28 +279,39 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     if not args.question and not args.batch:
         print("planqa ask: give a question, or --batch FILE.jsonl", file=sys.stderr)
         return 2
-    assistant = build_assistant(settings)
-    filters = _filters_from(args)
-    if args.batch:
-        return _batch(assistant, args.batch, filters)
-    answer = assistant.ask(args.question, filters=filters)
+    if settings.server_url:
+        from api.client import ServerClient
+
+        if args.batch:
+            print("planqa ask: --batch reads the store itself; with --server, send the questions to POST /api/v1/ask", file=sys.stderr)
+            return 2
+        answer = ServerClient(settings.server_url, settings.api_key).ask(args.question, _remote_filters(args))
+    else:
+        from backends import lock_store
+
+        lock_store(settings, "ask", shared=True)
+        assistant = build_assistant(settings)
+        filters = _filters_from(args)
+        if args.batch:
+            return _batch(assistant, args.batch, filters)
+        answer = assistant.ask(args.question, filters=filters).as_dict()
     if args.json:
-        print(json.dumps(answer.as_dict(), ensure_ascii=False))
+        print(json.dumps(answer, ensure_ascii=False))
         return 0
-    print(answer.text)
-    for notice in answer.notices:
+    print(answer["answer"])
+    for notice in answer["notices"]:
         print(f"! {notice}")
-    if answer.citations:
+    if answer["citations"]:
         print()
-        for c in answer.citations:
-            office = f"  〔责任处室：{c.office}〕" if c.office else ""
-            print(f"[{c.marker}] {c.label}{office}")
-            print(f"    {c.text.replace(chr(10), ' ')}")
-    if answer.dropped:
+        for c in answer["citations"]:
+            office = f"  〔责任处室：{c['office']}〕" if c["office"] else ""
+            print(f"[{c['marker']}] {c['label']}{office}")
+            print(f"    {c['text'].replace(chr(10), ' ')}")
+    if answer["dropped"]:
         print("\ndropped by the grounding check:")
-        for part in answer.dropped:
+        for part in answer["dropped"]:
             print(f"  - {part}")
-    print(f"\n({assistant.answerer_name}, {answer.timings.get('total_ms', 0):.0f} ms)")
+    print(f"\n({answer['answerer']}, {answer['timings'].get('total_ms', 0):.0f} ms)")
     return 0
 
 
@@ -281,15 +353,33 @@ def _batch(assistant: Any, path: Path, filters: Any) -> int:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    """Serve the Gradio app (``ui.blocks``); flags of this command win over env and config like the others."""
+    """Serve the one ASGI server (``api.server``); flags of this command win over env and config like the others."""
     overrides = {name: getattr(args, name, None) for name in ("app_host", "app_port", "public", "users_file")}
     settings = settings.replace(**{name: value for name, value in overrides.items() if value is not None})
-    from ui.blocks import run
+    from api.server import run
 
     return run(settings)
 
 
-COMMANDS = {"ingest": cmd_ingest, "search": cmd_search, "ask": cmd_ask, "serve": cmd_serve}
+def cmd_keys(args: argparse.Namespace, settings: Settings) -> int:
+    """``planqa keys create|list|revoke``: the server's API keys in ``api_keys_path``."""
+    from api.keys import KeyStore
+
+    keys = KeyStore(settings.api_keys_path)
+    if args.keys_command == "create":
+        record, secret = keys.create(args.role, args.label)
+        print(secret)
+        print(f"id {record.id}, role {record.role}; stored hashed in {keys.path}: this is the only time the key is shown", file=sys.stderr)
+    elif args.keys_command == "list":
+        for k in keys.all():
+            print(f"{k.id}  {k.role:<6}  {k.created}  {'revoked ' + k.revoked if k.revoked else 'active'}  {k.label}".rstrip())
+    else:
+        record = keys.revoke(args.key_id)
+        print(f"revoked {record.id} ({record.role}) at {record.revoked}")
+    return 0
+
+
+COMMANDS = {"ingest": cmd_ingest, "search": cmd_search, "ask": cmd_ask, "serve": cmd_serve, "keys": cmd_keys}
 
 if __name__ == "__main__":
     sys.exit(main())

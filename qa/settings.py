@@ -57,6 +57,13 @@ class Settings:
     rate_limit_per_minute: int = field(default=20, metadata={"doc": "Questions one client (by address) may ask per minute in public mode; 0 = no limit."})
     max_concurrency: int = field(default=4, metadata={"doc": "Answers computed at the same time (Gradio queue concurrency); further requests wait in the queue."})
     max_question_chars: int = field(default=500, metadata={"doc": "Longest question accepted, in characters: the app and its API refuse longer ones, the CLI and the eval cut them."})
+    max_queue: int = field(default=32, metadata={"doc": "Questions that may wait for one of the `max_concurrency` answer slots, counted over the chat, Gradio's API and the HTTP API together; past it the server says it is busy (HTTP 503 with Retry-After)."})
+    api_keys_path: Path = field(default=Path("var/api_keys.json"), metadata={"doc": "File of API keys (only their sha256 is kept) that `planqa keys` writes and the server reads; a key is sent as `Authorization: Bearer <key>`."})
+    api_require_key: bool = field(default=False, metadata={"doc": "Every route under /api/v1 and /v1 needs a key (401 without); off: callers without a key are served, limited by address. Staff routes always need a staff key or a staff login."})
+    api_rate_limit_per_minute: int = field(default=60, metadata={"doc": "Cost units one API key or keyless address may spend per minute (a question costs 1 per 100 characters begun, +1 with history; other calls 1); staff keys are not limited; 0 = no limit."})
+    trusted_proxies: str = field(default="", metadata={"doc": "Comma-separated addresses of reverse proxies whose X-Forwarded-For names the client; empty = none (the connecting address is the client's, whatever the header says)."})
+    server_url: str = field(default="", metadata={"doc": "A running `planqa serve` (e.g. http://127.0.0.1:7860) that `ingest`, `ask` and `search` go through instead of opening the store."})
+    api_key: str = field(default="", metadata={"doc": "The key those commands send to `server_url` (a staff key for `ingest`)."})
 
     @classmethod
     def load(

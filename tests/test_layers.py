@@ -1,6 +1,6 @@
 """The layers hold: which part of PlanQA may import which (read from the code with ast, lazy imports included).
 
-    edges:    cli.py, app.py, ingest.py (entry points)  ->  ui/, eval/, bench/  ->  backends.py
+    edges:    cli.py, app.py, ingest.py (entry points)  ->  api/ (the server)  ->  ui/, eval/, bench/  ->  backends.py
     backends: vectorstore/ (Chroma, in memory)          ->  qa.store
     qa:       service, library  ->  answer  ->  search  ;  ingest  ;  core (store, text, normalize, settings, embeddings)
 
@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-TOP = ("qa", "vectorstore", "ui", "eval", "bench", "cli", "app", "ingest", "backends")
+TOP = ("qa", "vectorstore", "ui", "api", "eval", "bench", "cli", "app", "ingest", "backends")
 
 
 def _module_name(path: Path) -> str:
@@ -70,11 +70,13 @@ def test_the_graph_sees_the_code() -> None:
 @pytest.mark.parametrize(
     ("importers", "forbidden", "allowed", "why"),
     [
-        (("qa", "vectorstore"), ("ui", "app", "eval", "cli", "bench", "ingest", "backends"), (), "the core and the backends never import an edge"),
+        (("qa", "vectorstore"), ("ui", "api", "app", "eval", "cli", "bench", "ingest", "backends"), (), "the core and the backends never import an edge"),
         (("qa",), ("vectorstore", "chromadb"), (), "qa talks to a store only through the qa.store Protocol"),
         (("vectorstore",), ("qa",), ("qa.store",), "vectorstore needs nothing of PlanQA but the store Protocol (no qa.settings)"),
-        (("qa", "vectorstore", "ui", "eval", "bench", "backends"), ("cli", "app", "ingest"), (), "entry points are imported by nothing"),
+        (("qa", "vectorstore", "ui", "api", "eval", "bench", "backends"), ("cli", "app", "ingest"), (), "entry points are imported by nothing"),
         (("ui",), ("eval", "bench"), (), "the UI serves; it does not evaluate"),
+        (("api",), ("eval", "bench"), (), "the server serves; it does not evaluate"),
+        (("ui", "eval", "backends"), ("api",), (), "the server mounts the UI, never the reverse; eval and the wiring do not need it"),
         (("qa.ingest",), ("qa.search", "qa.answer", "qa.service", "qa.library"), (), "ingest does not depend on the later stages"),
         (("qa.search",), ("qa.answer", "qa.ingest", "qa.service", "qa.library"), (), "search does not depend on answering or ingest"),
         (("qa.answer",), ("qa.ingest", "qa.service", "qa.library"), (), "answering reads search results, not files"),

@@ -1,4 +1,5 @@
-"""Who may use the app, and how much: staff password hashes, the users list, the start-up check, a rate limiter.
+"""Who may use the app, and how much: staff password hashes, the users list, the start-up check, a rate limiter,
+and the login guard (each check off the event loop, with back-off per account and per address).
 
 Pure helpers (no gradio). Passwords are stored as ``pbkdf2_sha256$<iterations>$<salt hex>$<hash hex>``
 (PBKDF2-HMAC-SHA256 from :mod:`hashlib`); a bare sha256 hex digest is accepted too, for quick set-ups.
@@ -8,10 +9,13 @@ Make a hash with ``python -m ui.auth hash`` (asks for the password twice, or rea
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextvars
 import getpass
 import hashlib
 import hmac
 import json
+import math
 import re
 import secrets
 import sys
@@ -21,6 +25,7 @@ import tomllib
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from qa.settings import Settings
 
@@ -121,6 +126,79 @@ def authenticator(users: Mapping[str, str]) -> Callable[[str, str], bool]:
         return ok and stored is not None
 
     return check
+
+
+# The address of the request being served, set by the server's middleware (api.server) for the login check.
+CLIENT_ADDRESS: contextvars.ContextVar[str] = contextvars.ContextVar("planqa_client_address", default="unknown")
+
+
+class LoginGuard:
+    """Back-off after failed logins, per account and per address: after ``free`` failures in a row, the next
+    attempt is refused unchecked until ``base * 2**(failures - free)`` seconds (at most ``max_delay``) have passed
+    since the last failure. A success clears the account and the address. Times from ``clock``, in seconds."""
+
+    def __init__(self, free: int = 3, base: float = 1.0, max_delay: float = 300.0, clock: Callable[[], float] = time.monotonic,
+                 max_keys: int = 100_000) -> None:
+        self.free, self.base, self.max_delay, self.clock, self.max_keys = free, base, max_delay, clock, max_keys
+        self._failures: dict[str, tuple[int, float]] = {}
+        self._lock = threading.Lock()
+
+    def wait(self, account: str, address: str) -> float:
+        """Seconds before ``account`` may try again from ``address``; 0 when it may try now."""
+        now = self.clock()
+        with self._lock:
+            return max(self._wait(f"account:{account}", now), self._wait(f"address:{address}", now))
+
+    def _wait(self, key: str, now: float) -> float:
+        failures, last = self._failures.get(key, (0, 0.0))
+        if failures < self.free:
+            return 0.0
+        return max(0.0, last + min(self.max_delay, self.base * 2 ** (failures - self.free)) - now)
+
+    def failed(self, account: str, address: str) -> None:
+        now = self.clock()
+        with self._lock:
+            for key in (f"account:{account}", f"address:{address}"):
+                self._failures[key] = (self._failures.get(key, (0, 0.0))[0] + 1, now)
+            if len(self._failures) > self.max_keys:  # forget the oldest half
+                for key in sorted(self._failures, key=lambda k: self._failures[k][1])[: self.max_keys // 2]:
+                    del self._failures[key]
+
+    def succeeded(self, account: str, address: str) -> None:
+        with self._lock:
+            self._failures.pop(f"account:{account}", None)
+            self._failures.pop(f"address:{address}", None)
+
+
+class LoginThrottled(Exception):
+    """Too many failed logins for this account or address; ``retry_after`` in seconds."""
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(f"登录失败次数过多：请 {math.ceil(retry_after)} 秒后再试。")
+        self.retry_after = retry_after
+
+
+def async_authenticator(users: Mapping[str, str], guard: LoginGuard, hash_slots: int = 2) -> Callable[[str, str], Any]:
+    """The coroutine Gradio's login awaits: refused at once while :class:`LoginGuard` makes the account or address
+    wait (HTTP 429 with Retry-After), else the PBKDF2 check in a worker thread (never on the event loop), at most
+    ``hash_slots`` at a time. Unknown names cost as much time as known ones."""
+    check = authenticator(users)
+    slots = asyncio.Semaphore(max(1, hash_slots))
+
+    async def login(name: str, password: str) -> bool:
+        address = CLIENT_ADDRESS.get()
+        wait = guard.wait(name, address)
+        if wait > 0:
+            from fastapi import HTTPException  # the server's framework; this module stays importable without it
+
+            throttled = LoginThrottled(wait)
+            raise HTTPException(status_code=429, detail=str(throttled), headers={"Retry-After": str(math.ceil(wait))})
+        async with slots:
+            ok = await asyncio.to_thread(check, name, password)
+        (guard.succeeded if ok else guard.failed)(name, address)
+        return ok
+
+    return login
 
 
 def is_local(host: str) -> bool:

@@ -1,5 +1,6 @@
 """The Gradio app: the chat (both modes) and, in staff mode, the 知识库 tab. ``planqa serve`` (or ``python app.py``)
-calls :func:`run`.
+mounts it in one ASGI server beside the HTTP API (:mod:`api.server`): the citizens' chat at ``/``, this staff app at
+``/staff``.
 
 Callbacks only call the :class:`~qa.service.Assistant`, the :class:`~ui.chat.Chat` controller and the
 :class:`~qa.library.Library`; every piece of HTML comes from :mod:`ui.render`. Gradio is imported lazily, after
@@ -9,7 +10,6 @@ Callbacks only call the :class:`~qa.service.Assistant`, the :class:`~ui.chat.Cha
 # No `from __future__ import annotations` here: gradio reads the callbacks' annotations at runtime (a
 # ``gr.Request`` parameter is injected, the ``ask`` API needs real type hints).
 import os
-import sys
 from collections.abc import Mapping, Sequence
 from functools import cache
 from importlib.resources import files
@@ -289,42 +289,31 @@ def _original_name(f: Any) -> str:
     return str(getattr(f, "orig_name", None) or Path(_file_path(f)).name)
 
 
-def serve(demo: "gr.Blocks", settings: Settings, users: Mapping[str, str] | None = None, **launch: Any) -> Any:
-    """Queue (concurrency limit) and launch ``demo`` with the app's theme, CSS, login and upload size limit."""
-    from ui.auth import authenticator
-
-    demo.queue(default_concurrency_limit=max(1, settings.max_concurrency), max_size=max(16, settings.max_concurrency * 16))
-    options: dict[str, Any] = {
-        "server_name": settings.app_host,
-        "server_port": settings.app_port,
+def mount_options(settings: Settings) -> dict[str, Any]:
+    """How the app is shown, wherever it is served: theme, CSS, upload size limit, footer, errors kept private."""
+    return {
         "theme": theme(),
         "css": asset("style.css"),
         "max_file_size": int(settings.max_file_mb * 1024 * 1024),
         "footer_links": ["api"],
         "show_error": False,
     }
+
+
+def queue(demo: "gr.Blocks", settings: Settings) -> "gr.Blocks":
+    """Gradio's queue for ``demo``: ``max_concurrency`` events at a time (the server's answer gate bounds the total)."""
+    return demo.queue(default_concurrency_limit=max(1, settings.max_concurrency), max_size=max(16, settings.max_concurrency * 16))
+
+
+def serve(demo: "gr.Blocks", settings: Settings, users: Mapping[str, str] | None = None, **launch: Any) -> Any:
+    """Launch ``demo`` alone with Gradio's own server (tests and experiments; ``planqa serve`` runs
+    :func:`api.server.run`, which mounts the app beside the HTTP API)."""
+    from ui.auth import authenticator
+
+    queue(demo, settings)
+    options: dict[str, Any] = {"server_name": settings.app_host, "server_port": settings.app_port, **mount_options(settings)}
     if users and not settings.public:
         options["auth"] = authenticator(users)
         options["auth_message"] = "PlanQA 工作人员登录"
     options.update(launch)
     return demo.launch(**options)
-
-
-def run(settings: Settings) -> int:
-    """Check the login set-up, load the assistant, build and serve the app (blocks until stopped)."""
-    from ui.auth import load_users, startup_check
-
-    os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before anything imports gradio: no version check, no telemetry
-    users = {} if settings.public else load_users(settings)
-    for warning in startup_check(settings, users):
-        print(warning, file=sys.stderr)
-    from backends import build_assistant
-
-    assistant = build_assistant(settings)
-    plans = Library(assistant, settings).plans()
-    if not plans:
-        print(f"note: the store at {settings.store_path} holds no plans yet; run `planqa ingest` (or upload in the 知识库 tab)", file=sys.stderr)
-    mode = "public (citizens' demo)" if settings.public else f"staff ({'login required' if users else 'no login'})"
-    print(f"PlanQA {mode}, answerer {assistant.answerer_name}, {len(plans)} plans", file=sys.stderr)
-    serve(build_app(assistant, settings), settings, users)
-    return 0

@@ -1,4 +1,5 @@
-"""How much one client may ask: the question length cap (both modes) and, in public mode, a rate limit per client.
+"""How much one client may ask: the question length cap (both modes), in public mode a rate limit per client, and
+the one bounded queue every answering path goes through (:class:`AnswerGate`, :class:`GatedAssistant`).
 
 The sliding-window :class:`~ui.auth.RateLimiter` itself lives in :mod:`ui.auth` beside the logins.
 """
@@ -6,6 +7,9 @@ The sliding-window :class:`~ui.auth.RateLimiter` itself lives in :mod:`ui.auth` 
 from __future__ import annotations
 
 import math
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,6 +42,91 @@ class Limits:
 
 
 def client_key(request: Any) -> str:
-    """The client's address (``gr.Request``); behind a proxy, configure it to pass the real address."""
+    """The client's address (``gr.Request``). The server believes ``X-Forwarded-For`` only from ``trusted_proxies``
+    (uvicorn's proxy headers), so this is the connecting address unless a configured proxy says otherwise."""
     client = getattr(request, "client", None)
     return str(getattr(client, "host", "") or "unknown")
+
+
+# ------------------------------------------------------------------------------------------ one bounded queue
+
+
+class Busy(Exception):
+    """Every answer slot is taken and the queue is full (or the wait ran out); ``retry_after`` in seconds."""
+
+    def __init__(self, retry_after: float = 5.0) -> None:
+        super().__init__(f"服务繁忙：请 {math.ceil(retry_after)} 秒后再试。")
+        self.retry_after = retry_after
+
+
+class AnswerGate:
+    """At most ``slots`` answers computed at once and ``max_waiting`` waiting for a slot, whichever path asks (the
+    chat, Gradio's ``/run/ask``, the HTTP API, the OpenAI API): one gate per server, shared by all of them."""
+
+    def __init__(self, slots: int, max_waiting: int, wait_seconds: float = 60.0) -> None:
+        self.slots = max(1, slots)
+        self.max_waiting = max(0, max_waiting)
+        self.wait_seconds = wait_seconds
+        self._free = threading.BoundedSemaphore(self.slots)
+        self._lock = threading.Lock()
+        self.active = 0
+        self.waiting = 0
+
+    def acquire(self) -> None:
+        """Take a slot, waiting in line when all are busy; :class:`Busy` when the line is full or the wait too long."""
+        if not self._free.acquire(blocking=False):
+            with self._lock:
+                if self.waiting >= self.max_waiting:
+                    raise Busy()
+                self.waiting += 1
+            try:
+                if not self._free.acquire(timeout=self.wait_seconds):
+                    raise Busy()
+            finally:
+                with self._lock:
+                    self.waiting -= 1
+        with self._lock:
+            self.active += 1
+
+    def release(self) -> None:
+        with self._lock:
+            self.active -= 1
+        self._free.release()
+
+    @contextmanager
+    def slot(self) -> Iterator[None]:
+        self.acquire()
+        try:
+            yield
+        finally:
+            self.release()
+
+
+class GatedAssistant:
+    """An :class:`~qa.service.Assistant` whose ``ask``, ``ask_stream`` and ``search`` each hold a slot of ``gate``
+    while they run; everything else (store, searcher, settings …) is the assistant's own."""
+
+    def __init__(self, assistant: Any, gate: AnswerGate) -> None:
+        self.inner = assistant
+        self.gate = gate
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    def ask(self, *args: Any, **kwargs: Any) -> Any:
+        with self.gate.slot():
+            return self.inner.ask(*args, **kwargs)
+
+    def search(self, *args: Any, **kwargs: Any) -> Any:
+        with self.gate.slot():
+            return self.inner.search(*args, **kwargs)
+
+    def ask_stream(self, *args: Any, **kwargs: Any) -> Iterator[Any]:
+        with self.gate.slot():  # held until the stream ends or is closed
+            yield from self.inner.ask_stream(*args, **kwargs)
+
+
+def question_cost(question: str, history_turns: int = 0) -> int:
+    """What a question weighs in a rate limit: 1 per 100 characters begun, +1 when it carries a conversation
+    (a long question costs more CPU to answer than a short one, so it uses up a limit sooner)."""
+    return max(1, math.ceil(len(question.strip()) / 100)) + (1 if history_turns else 0)

@@ -1,0 +1,172 @@
+"""How much the server lets one caller do, on a real server on loopback: rate limits per key or address with
+429 + Retry-After, weighted by a question's cost; X-Forwarded-For believed only from configured proxies; one bounded
+queue for every answering path (Gradio's /run/ask included) answering 503 + Retry-After when full; the staff login's
+check off the event loop, with back-off per account and per address."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from pathlib import Path
+
+import pytest
+
+from tests.test_api import QUESTION, Running
+from ui.auth import LoginGuard, async_authenticator, hash_password
+from ui.limits import AnswerGate, Busy, question_cost
+
+
+def test_rate_limit_per_address_is_429_with_retry_after_and_staff_keys_are_free(tmp_path: Path) -> None:
+    running = Running(tmp_path, api_rate_limit_per_minute=3)
+    try:
+        codes = [running.http.post("/api/v1/ask", json={"question": QUESTION}).status_code for _ in range(4)]
+        assert codes == [200, 200, 200, 429]
+        limited = running.http.post("/api/v1/search", json={"question": QUESTION})
+        assert limited.status_code == 429 and 1 <= int(limited.headers["retry-after"]) <= 60
+        assert limited.json()["error"]["type"] == "rate_limit_error"
+        # a spoofed X-Forwarded-For from a peer that is not a configured proxy changes nothing
+        assert running.http.post("/api/v1/ask", json={"question": QUESTION}, headers={"X-Forwarded-For": "203.0.113.9"}).status_code == 429
+        # a key is its own bucket; a staff key is not limited
+        assert running.http.post("/api/v1/ask", json={"question": QUESTION}, headers=running.headers(running.public_key)).status_code == 200
+        assert all(running.http.post("/api/v1/ask", json={"question": QUESTION}, headers=running.headers(running.staff_key)).status_code == 200
+                   for _ in range(5))
+    finally:
+        running.stop()
+
+
+def test_a_long_question_costs_more_of_the_limit(tmp_path: Path) -> None:
+    assert question_cost("托" * 10) == 1 and question_cost("托" * 101) == 2 and question_cost("托" * 450) == 5
+    assert question_cost("那泰州呢?", history_turns=2) == 2
+    running = Running(tmp_path, api_rate_limit_per_minute=6)
+    try:
+        long = "赣州市" + "托育服务" * 110  # 443 characters: costs 5 of 6
+        assert running.http.post("/api/v1/ask", json={"question": long}).status_code == 200
+        assert running.http.post("/api/v1/ask", json={"question": long}).status_code == 429
+        assert running.http.post("/api/v1/ask", json={"question": QUESTION}).status_code == 200  # the one unit left
+    finally:
+        running.stop()
+
+
+def test_forwarded_for_is_believed_only_from_trusted_proxies(tmp_path: Path) -> None:
+    running = Running(tmp_path, api_rate_limit_per_minute=1, trusted_proxies="127.0.0.1")
+    try:
+        for client in ("198.51.100.1", "198.51.100.2", "198.51.100.3"):  # the proxy names three clients: three buckets
+            assert running.http.post("/api/v1/ask", json={"question": QUESTION}, headers={"X-Forwarded-For": client}).status_code == 200
+        assert running.http.post("/api/v1/ask", json={"question": QUESTION}, headers={"X-Forwarded-For": "198.51.100.1"}).status_code == 429
+    finally:
+        running.stop()
+
+
+def test_the_answer_gate_bounds_work_and_waiting() -> None:
+    gate = AnswerGate(slots=1, max_waiting=1, wait_seconds=0.05)
+    gate.acquire()
+    with pytest.raises(Busy):  # waits its turn, then gives up
+        gate.acquire()
+    gate.max_waiting = 0
+    with pytest.raises(Busy):  # no room to wait at all
+        gate.acquire()
+    gate.release()
+    with gate.slot():
+        assert gate.active == 1
+    assert gate.active == 0 and gate.waiting == 0
+
+
+def test_every_answering_path_goes_through_one_bounded_queue(tmp_path: Path) -> None:
+    running = Running(tmp_path, max_concurrency=1, max_queue=0, api_rate_limit_per_minute=0)
+    gate = running.context.gate
+    try:
+        gate.acquire()  # the one slot is busy and nobody may wait
+        try:
+            for path, body in (("/api/v1/ask", {"question": QUESTION}), ("/api/v1/ask", {"question": QUESTION, "stream": True}),
+                               ("/api/v1/search", {"question": QUESTION}),
+                               ("/v1/chat/completions", {"model": "planqa", "messages": [{"role": "user", "content": QUESTION}]}),
+                               ("/v1/chat/completions", {"model": "planqa", "stream": True, "messages": [{"role": "user", "content": QUESTION}]})):
+                reply = running.http.post(path, json=body)
+                assert reply.status_code == 503 and reply.headers["retry-after"], (path, body)
+            chat = running.http.post("/gradio_api/run/ask", json={"data": [QUESTION]})  # Gradio's own API: the same gate
+            assert chat.status_code >= 400 and "data" not in chat.json()
+        finally:
+            gate.release()
+        assert running.http.post("/api/v1/ask", json={"question": QUESTION}).status_code == 200
+        assert running.http.post("/gradio_api/run/ask", json={"data": [QUESTION]}).json()["data"][0]["citations"]
+        assert running.http.get("/healthz").json()["answering"] == 0
+    finally:
+        running.stop()
+
+
+# ------------------------------------------------------------------------------------------ staff login
+
+
+def test_login_guard_backs_off_per_account_and_per_address() -> None:
+    now = [0.0]
+    guard = LoginGuard(free=3, base=1.0, max_delay=60.0, clock=lambda: now[0])
+    for _ in range(3):
+        assert guard.wait("alice", "10.0.0.1") == 0
+        guard.failed("alice", "10.0.0.1")
+    assert guard.wait("alice", "10.0.0.1") == 1.0
+    assert guard.wait("alice", "10.0.0.2") == 1.0  # the account, from anywhere
+    assert guard.wait("bob", "10.0.0.1") == 1.0  # the address, for any account
+    assert guard.wait("bob", "10.0.0.2") == 0
+    now[0] = 1.0
+    guard.failed("alice", "10.0.0.1")
+    assert guard.wait("alice", "10.0.0.9") == 2.0  # doubles with each failure
+    for _ in range(20):
+        guard.failed("alice", "10.0.0.1")
+    assert guard.wait("alice", "10.0.0.9") == 60.0  # capped
+    guard.succeeded("alice", "10.0.0.1")
+    assert guard.wait("alice", "10.0.0.1") == 0
+
+
+def test_the_password_check_runs_off_the_event_loop() -> None:
+    users = {"alice": hash_password("right", iterations=1000)}
+    login = async_authenticator(users, LoginGuard())
+    threads: list[str] = []
+
+    def check_thread() -> None:
+        threads.append(threading.current_thread().name)
+
+    async def main() -> tuple[bool, bool]:
+        loop_thread = threading.current_thread().name
+        import ui.auth
+
+        original = ui.auth.verify_password
+
+        def spy(password: str, stored: str) -> bool:
+            check_thread()
+            return original(password, stored)
+
+        ui.auth.verify_password = spy
+        try:
+            results = await login("alice", "right"), await login("alice", "wrong")
+        finally:
+            ui.auth.verify_password = original
+        assert threads and all(name != loop_thread for name in threads)
+        return results
+
+    assert asyncio.run(main()) == (True, False)
+
+
+def test_staff_login_is_throttled_with_429_after_failures(tmp_path: Path) -> None:
+    users = {"alice": hash_password("right", iterations=1000)}
+    running = Running(tmp_path, users=users)
+    try:
+        for _ in range(3):
+            assert running.http.post("/staff/login", data={"username": "alice", "password": "wrong"}).status_code == 400
+        throttled = running.http.post("/staff/login", data={"username": "alice", "password": "right"})  # refused unchecked
+        assert throttled.status_code == 429 and int(throttled.headers["retry-after"]) >= 1
+        assert running.http.post("/staff/login", data={"username": "bob", "password": "x"}).status_code == 429  # same address
+        assert running.http.post("/api/v1/plans/reindex").status_code == 401
+    finally:
+        running.stop()
+
+
+def test_a_staff_login_opens_the_staff_api(tmp_path: Path) -> None:
+    users = {"alice": hash_password("right", iterations=1000)}
+    running = Running(tmp_path, users=users)
+    try:
+        assert running.http.get("/staff/config").status_code == 401  # the staff app is behind its login
+        assert running.http.post("/staff/login", data={"username": "alice", "password": "right"}).status_code == 200
+        assert running.http.get("/staff/config").status_code == 200
+        assert running.http.get("/api/v1/plans/city-2024/clauses").status_code == 200  # the login cookie is staff
+    finally:
+        running.stop()
