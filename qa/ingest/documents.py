@@ -18,6 +18,7 @@ from pathlib import Path
 
 from qa.ingest.attachments import Attachment, attachment_heading, listed_attachments, match_strength
 from qa.ingest.encoding import decode_text
+from qa.ingest.limits import check_clauses, check_lines
 from qa.ingest.metadata import METADATA_VERSION, DocumentInfo, infer_info
 from qa.ingest.metadata_titles import markdown_title
 from qa.ingest.parsing import PARSER_VERSION, Clause, ParsedPlan, parse_plan
@@ -83,10 +84,12 @@ def build_document(name: str, data: bytes, entry: dict | None = None, doc_id: st
     Raises :class:`DocumentError` naming the file for unreadable input.
     """
     read = read_document(name, data)
+    check_lines(name, read.text)
     text, tables = pipe_tables(read.text) if Path(name).suffix.lower() in MARKDOWN_SUFFIXES else (read.text, read.tables)
     parsed = with_table_rows(parse_plan(text), text, tables)  # each data row a unit of its own (qa.ingest.tables)
     if not parsed.clauses:
         raise DocumentError(f"{name}: no text found after cleaning; check that it is a plan")
+    check_clauses(name, parsed.clauses)
     doc_id = doc_id or Path(name).stem
     markdown = markdown_title(name, data)
     info, notes = infer_info(doc_id, parsed, entry, read.text, markdown)

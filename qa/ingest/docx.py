@@ -11,6 +11,7 @@ import zipfile
 import zlib
 from collections.abc import Callable
 
+from qa.ingest.limits import limits
 from qa.ingest.readtext import TABLE_CELL_SEPARATOR, Cell, DocumentError, ReadText, Table
 from qa.text import chinese_numeral
 
@@ -31,6 +32,7 @@ def read_docx(name: str, data: bytes) -> ReadText:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             if sum(info.file_size for info in archive.infolist()) > MAX_UNZIPPED_BYTES:
                 raise DocumentError(f"{name}: the .docx unpacks to more than {MAX_UNZIPPED_BYTES // 1048576} MB; save a smaller copy")
+            _check_xml_parts(name, archive.infolist())
             if archive.testzip() is not None:
                 raise zipfile.BadZipFile("a damaged part")
     except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
@@ -62,6 +64,26 @@ def read_docx(name: str, data: bytes) -> ReadText:
     if not text.strip() and not tables:
         raise DocumentError(f"{name}: the .docx has no text; check that it is a plan")
     return ReadText(text, "docx", tables=tuple(tables))
+
+
+def _check_xml_parts(name: str, parts: list[zipfile.ZipInfo]) -> None:
+    """Refuse a .docx whose XML (which python-docx parses whole, in memory) unpacks past ``max_docx_xml_mb``, or
+    has a part over 1 MB packed more than ``max_docx_ratio`` times (a zip bomb). The sizes are the archive's own:
+    zipfile stops reading a part at its stated size, so they bound what is inflated."""
+    budget = limits()
+    xml = [info for info in parts if info.filename.lower().endswith((".xml", ".rels"))]
+    unpacked = sum(info.file_size for info in xml)
+    if unpacked > budget.max_docx_xml_mb * 1048576:
+        raise DocumentError(
+            f"{name}: the .docx's text (XML) unpacks to {unpacked / 1048576:.0f} MB (the limit is {budget.max_docx_xml_mb:g} MB); "
+            "save the plan as a smaller .docx (without embedded data), or as text"
+        )
+    for info in xml:
+        if info.file_size > 1048576 and info.file_size > budget.max_docx_ratio * max(info.compress_size, 1):
+            raise DocumentError(
+                f"{name}: {info.filename} unpacks to {info.file_size / max(info.compress_size, 1):.0f} times its packed size "
+                f"(the limit is {budget.max_docx_ratio:g}; a zip bomb?); open and save it again in Word, or save it as text"
+            )
 
 
 def _paragraph_text(p) -> str:  # type: ignore[no-untyped-def]

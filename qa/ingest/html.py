@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 from qa.ingest.encoding import BOMS, decode_text, unix_newlines
+from qa.ingest.limits import limits
 from qa.ingest.readtext import TABLE_CELL_SEPARATOR, DocumentError, ReadText
 
 _HTML_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.IGNORECASE)
@@ -35,9 +36,21 @@ def read_html(name: str, data: bytes) -> ReadText:
     lifts into document metadata.
     """
     text, charset = _decode_html(name, data)
+    budget = limits()
+    elements = len(_ELEMENT.findall(text))
+    if elements > budget.max_html_elements:
+        raise DocumentError(
+            f"{name}: {elements:,} HTML elements (the limit is {budget.max_html_elements:,}); "
+            "save the article itself, or copy its text into a .txt file"
+        )
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(text, "lxml")
+    if _depth(soup, budget.max_html_depth) > budget.max_html_depth:
+        raise DocumentError(
+            f"{name}: HTML elements nested more than {budget.max_html_depth} deep; no article page nests so deep: "
+            "save the article itself, or copy its text into a .txt file"
+        )
     title = _html_title(soup)
     metadata = [row for row in (_row_text(tr) for tr in soup.find_all("tr")) if any(k in row for k in _METADATA_KEYS)]
     for tag in soup.find_all(list(_DROP_TAGS)):
@@ -52,6 +65,24 @@ def read_html(name: str, data: bytes) -> ReadText:
     if not any(_CJK.search(line) or re.search(r"\w{3}", line) for line in lines):
         raise DocumentError(f"{name}: no article text found in the page; save the article itself, or copy its text into a .txt file")
     return ReadText("\n".join(lines), f"html:{charset}")
+
+
+_ELEMENT = re.compile(r"<[A-Za-z]")
+
+
+def _depth(soup, limit: int) -> int:  # type: ignore[no-untyped-def]
+    """How deep the page's elements nest (the walk stops past ``limit``); iterative, so any depth can be measured."""
+    from bs4 import Tag
+
+    deepest = 0
+    stack = [(soup, 0)]
+    while stack:
+        tag, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if deepest > limit:
+            break
+        stack.extend((child, depth + 1) for child in tag.contents if isinstance(child, Tag))
+    return deepest
 
 
 def _decode_html(name: str, data: bytes) -> tuple[str, str]:

@@ -42,6 +42,8 @@ from qa.ingest.documents import (
     lists_attachments,
     load_catalog,
 )
+from qa.ingest.files import read_plan_bytes
+from qa.ingest.limits import check_chunks
 from qa.ingest.readers import SUFFIXES, ReaderMissing
 from qa.settings import Settings
 from qa.store import ClauseStore, StoreError
@@ -143,7 +145,7 @@ def discover(paths: Iterable[Path], suffixes: frozenset[str] = PLAN_SUFFIXES) ->
                     else:
                         kind = file.suffix.lower() or "a file without an extension"
                         problems.append(FileResult(name, file.stem, "skipped", message=f"{file}: {kind}: not a plan format; accepted: {accepted}"))
-        elif path.is_file():
+        elif path.is_file() or path.exists():  # a pipe or a device given by name: refused when it is read
             found.append(path)
         elif path.is_symlink():
             problems.append(FileResult(str(path), "", "failed", message=f"{path}: a symbolic link that is broken or loops; fix or remove the link"))
@@ -181,24 +183,10 @@ class Ingestor:
     def read(self, path: Path, doc_id: str | None = None) -> Document:
         """Read and parse one file (no store access), its catalog entry with the staff's correction merged over it.
         Raises DocumentError with the file named (:class:`~qa.ingest.readers.ReaderMissing` when a tool is missing)."""
-        try:
-            size = path.stat().st_size
-        except OSError as exc:  # ELOOP for a symbolic link loop, ENOENT for a broken link
-            raise DocumentError(f"{path}: cannot be read ({exc.strerror}); check the path, links and permissions") from exc
-        if path.is_dir():
-            raise DocumentError(f"{path}: is a folder, not a file; give the folder itself to ingest (it is read recursively)")
-        limit = int(self.settings.max_file_mb * 1024 * 1024)
-        if size > limit:
-            raise DocumentError(
-                f"{path}: {size / 1048576:.1f} MB is over the {self.settings.max_file_mb:g} MB limit; "
-                "split the file or raise PLANQA_MAX_FILE_MB"
-            )
-        if path.suffix.lower() not in PLAN_SUFFIXES:
+        if path.suffix.lower() not in PLAN_SUFFIXES and not path.is_dir():
             raise DocumentError(f"{path}: unsupported file type {path.suffix or '(none)'}; accepted: {', '.join(sorted(PLAN_SUFFIXES))}")
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise DocumentError(f"{path}: cannot be read ({exc.strerror}); check permissions") from exc
+        limit = int(self.settings.max_file_mb * 1024 * 1024)
+        data = read_plan_bytes(path, limit, "split the file or raise PLANQA_MAX_FILE_MB")
         doc_id = doc_id or path.stem
         correction = load_corrections(corrections_file(self.settings)).get(doc_id, {})
         entry = merge_entry(load_catalog(path.parent).get(path.name), correction)
@@ -280,6 +268,7 @@ class Ingestor:
                 result.chunks = int(record.metadata.get("chunks", 0))
                 return
             chunks = chunk_document(doc, self.settings.max_chunk_tokens, self.embeddings.count_tokens)
+            check_chunks(path.name, len(chunks))  # before the embedding work they would cost
             vectors, embedded = self._vectors(chunks)
             self.store.write_document(
                 doc_id,

@@ -1,0 +1,101 @@
+"""A corpus of hostile ingest inputs, generated (no large file is committed), and a real ingest of it in a child
+process: ``python -m tests.hostile FOLDER`` prints one JSON line per result. The tests run it with a generous
+timeout, so a file that hangs ingest fails its test instead of hanging the suite.
+
+Each generated file stands for a case of a red-team run (issue 15): devices and pipes where a plan is expected,
+inputs that made a rule or reader quadratic, files that exhaust memory. ``write_corpus`` returns, for each, the
+phrase its ``failed`` row must hold; ``good.txt`` beside them must still be ingested.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import socket
+import sys
+import zipfile
+from pathlib import Path
+
+from tests.formats import TYPED, make_docx
+
+GOOD = "\n".join(TYPED) + "\n"
+# A clause of realistic words: a line 7 characters a phrase.
+PHRASE = "健康促进行动，"
+
+
+def numbered_plan(items: int) -> str:
+    """A plan of ``items`` numbered clauses under one heading."""
+    return "一、目标任务\n" + "".join(f"{i}.推进第{i}项健康促进工作，完成年度任务。\n" for i in range(1, items + 1))
+
+
+def nested_html(depth: int) -> str:
+    """A page whose article sits under ``depth`` nested divs."""
+    return "<html><body>" + "<div>" * depth + "<p>一、目标任务</p><p>1.推进健康促进工作。</p>" + "</div>" * depth + "</body></html>"
+
+
+def padded_docx(padding: int) -> bytes:
+    """A valid .docx whose document.xml ends in an XML comment of ``padding`` spaces (it packs ~1000 times)."""
+    source = zipfile.ZipFile(io.BytesIO(make_docx([(line, None) for line in TYPED])))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "word/document.xml":
+                data += b"<!--" + b" " * padding + b"-->"
+            target.writestr(info.filename, data)
+    return out.getvalue()
+
+
+def write_corpus(folder: Path) -> dict[str, str]:
+    """Write the hostile files (and ``good.txt``) into ``folder``; returns file name -> what its failed row says."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "good.txt").write_text(GOOD, encoding="utf-8")
+    expected = {}
+    for name, target in (("zero.txt", "/dev/zero"), ("urandom.md", "/dev/urandom")):
+        (folder / name).symlink_to(target)
+        expected[name] = "a character device, not a regular file"
+    os.mkfifo(folder / "p.txt")
+    expected["p.txt"] = "a named pipe (FIFO), not a regular file"
+    server = socket.socket(socket.AF_UNIX)
+    server.bind(str(folder / "s.txt"))  # closed at once; the socket file stays
+    server.close()
+    expected["s.txt"] = "a socket, not a regular file"
+    (folder / "brackets.md").write_text("一、目标\n" + "[" * 100_000, encoding="utf-8")
+    expected["brackets.md"] = "has 100,005 characters (the limit is 10,000)"
+    (folder / "bold.md").write_text("一、目标\n" + "**a " * 40_000, encoding="utf-8")
+    expected["bold.md"] = "a line of 160,000 characters (the limit is 100,000)"
+    (folder / "oneline.txt").write_text("一、目标" + PHRASE * (5_000_000 // 21), encoding="utf-8")
+    expected["oneline.txt"] = "a line of 1,666,669 characters"
+    (folder / "nested.html").write_text(nested_html(100_000), encoding="utf-8")
+    expected["nested.html"] = "100,004 HTML elements (the limit is 100,000)"
+    (folder / "deep.html").write_text(nested_html(5_000), encoding="utf-8")
+    expected["deep.html"] = "HTML elements nested more than 200 deep"
+    (folder / "longclause.txt").write_text("一、目标\n1.推进" + PHRASE * (100_000 // 7) + "\n2.完成。\n", encoding="utf-8")
+    expected["longclause.txt"] = "clause 一、1. has 99,999 characters (the limit is 10,000)"
+    (folder / "many.txt").write_text(numbered_plan(5_000), encoding="utf-8")
+    expected["many.txt"] = "5,000 clauses (the limit is 3,000)"
+    (folder / "bomb.docx").write_bytes(padded_docx(40 * 1024 * 1024))
+    expected["bomb.docx"] = "unpacks to 41 MB (the limit is 32 MB)"
+    (folder / "packed.docx").write_bytes(padded_docx(4 * 1024 * 1024))
+    expected["packed.docx"] = "times its packed size (the limit is 200; a zip bomb?)"
+    return expected
+
+
+def main(folder: str) -> int:
+    """Ingest ``folder`` into an in-memory store with a fake embedder; one JSON line per result."""
+    from qa.ingest.pipeline import Ingestor
+    from qa.settings import Settings
+    from tests.test_ingestion import CountingEmbeddings
+    from vectorstore import InMemoryClauseStore
+
+    settings = Settings.load({"store_path": Path(folder).parent / "store"}, env={})
+    embeddings = CountingEmbeddings()
+    report = Ingestor(settings, InMemoryClauseStore(embeddings.model_id), embeddings).run([Path(folder)])
+    for r in report.results:
+        print(json.dumps({"name": r.name, "status": r.status, "clauses": r.clauses, "message": r.message}, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))

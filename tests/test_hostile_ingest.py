@@ -1,0 +1,82 @@
+"""Hostile files in a folder (issue 15): devices, pipes and sockets where plans are expected, inputs that made a rule
+or a reader quadratic, a .docx that unpacks to hundreds of MB. Each is one named ``failed`` row, and the good plan
+beside them still lands. The ingest runs in a child process with a generous timeout: a hang fails, it does not
+stall the suite (nothing here asserts a time)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from qa.ingest.markdown import read_markdown, strip_closing_hashes, strip_emphasis, strip_links
+from tests.hostile import write_corpus
+
+ROOT = Path(__file__).resolve().parent.parent
+HANG = 300  # seconds: far over what the whole corpus takes; only a hang reaches it
+
+
+def test_each_hostile_file_is_a_named_failed_row_and_the_good_plan_lands(tmp_path: Path) -> None:
+    expected = write_corpus(tmp_path / "plans")
+    run = subprocess.run(
+        [sys.executable, "-m", "tests.hostile", str(tmp_path / "plans")], cwd=ROOT, capture_output=True, text=True, timeout=HANG
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    results = {r["name"]: r for r in map(json.loads, run.stdout.splitlines())}
+    assert results["good.txt"]["status"] == "new" and results["good.txt"]["clauses"] == 6
+    for name, phrase in expected.items():
+        result = results[name]
+        assert result["status"] == "failed" and phrase in result["message"] and name in result["message"], (name, result)
+    assert set(results) == {"good.txt", *expected}
+
+
+@pytest.mark.parametrize(
+    ("line", "words"),
+    [
+        ("[" * 100_000, "[" * 100_000),  # no "]": nothing is a link
+        ("[a](" * 50_000, "[a](" * 50_000),  # no ")": nothing is a link
+        ("[链接](http://a.cn)" * 20_000, "链接" * 20_000),
+        ("**a " * 40_000, "**a " * 40_000),  # no closer after a non-space
+        ("**加强**" * 30_000, "加强" * 30_000),
+        ("__a " * 40_000 + "**b**", "__a " * 40_000 + "b"),
+        (" " * 100_000 + "#x", " " * 100_000 + "#x"),
+    ],
+    ids=["brackets", "open-links", "links", "bold-unclosed", "bold", "underscores", "spaces-hash"],
+)
+def test_markdown_rules_read_long_adversarial_lines(line: str, words: str) -> None:
+    read = read_markdown("plan.md", line.encode())
+    assert read.text == words
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["[a](b)", "![图](x.png)说明", "[a[b](c)", "[a](b(c))", "**粗**体", "** 不是**", "**a**b**", "__x__ **y**", "## 标题 ##", "a #", "#", " ##  "],
+)
+def test_markdown_scans_agree_with_the_patterns_they_replace(line: str) -> None:
+    import re
+
+    assert strip_links(line) == re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", line)
+    assert strip_emphasis(line) == re.sub(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1", r"\2", line)
+    assert strip_closing_hashes(line) == re.sub(r"\s+#+\s*$", "", line)
+
+
+def test_limits_sit_at_their_boundaries_and_far_above_the_sample_plans() -> None:
+    from qa.ingest.documents import DocumentError, build_document
+    from qa.ingest.limits import limits
+    from tests.conftest import SAMPLE_PLANS
+    from tests.hostile import PHRASE, numbered_plan
+
+    budget = limits()
+    assert len(build_document("many.txt", numbered_plan(budget.max_clauses).encode()).clauses) == budget.max_clauses
+    with pytest.raises(DocumentError, match=r"many\.txt: 3,001 clauses \(the limit is 3,000\); split the plan"):
+        build_document("many.txt", numbered_plan(budget.max_clauses + 1).encode())
+    clause = "1." + PHRASE * ((budget.max_clause_chars - 2) // len(PHRASE))
+    assert build_document("long.txt", f"一、目标\n{clause}\n".encode()).clauses[0].text == clause
+    with pytest.raises(DocumentError, match=r"long\.txt: clause 一、1\. has 10,002 characters"):
+        build_document("long.txt", f"一、目标\n{clause}推进工作\n".encode())
+    for path in sorted(SAMPLE_PLANS.glob("*.txt")):
+        doc = build_document(path.name, path.read_bytes())
+        assert len(doc.clauses) * 10 < budget.max_clauses and max(len(c.text) for c in doc.clauses) * 10 < budget.max_clause_chars
