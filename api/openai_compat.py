@@ -3,7 +3,9 @@
 
 The message is the answer text with its ``[n]`` markers and, under it, the sources (``[1] 《title》 path``); the
 structured citations (path, quote, full clause …) come in an extra ``citations`` field of the completion (of the
-last chunk when streaming), so nothing is lost to a client that reads only the text or only the fields.
+last chunk when streaming), so nothing is lost to a client that reads only the text or only the fields. A stream
+cannot take back what it sent: when the grounding check (or the fallback to the extractive answer) leaves the final
+answer different from the streamed text, the final answer follows under 核对后的回答：.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from api.routes import ERRORS, caller, context
 
 MODEL = "planqa"
 SOURCES_HEADING = "来源："
+CHECKED_HEADING = "核对后的回答："  # streamed text cannot be taken back: a changed final answer follows under this
 
 
 def sources_text(answer: dict[str, Any]) -> str:
@@ -91,11 +94,15 @@ def _chunks(ctx: Context, question: str, history: list[Any], reply: dict[str, An
 
     def frames() -> Any:
         yield chunk({"role": "assistant", "content": ""})
+        streamed = ""
         try:
             for piece in pieces:
                 if isinstance(piece, str):
+                    streamed += piece
                     yield chunk({"content": piece})
                 else:
+                    if piece["answer"] != streamed:  # the grounding check (or a fallback) changed what was streamed
+                        yield chunk({"content": f"\n\n{CHECKED_HEADING}\n{piece['answer']}"})
                     sources = sources_text(piece)
                     if sources:
                         yield chunk({"content": sources})
