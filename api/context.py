@@ -1,12 +1,16 @@
 """What every route needs: the settings, the assistant behind the server's one answer gate, the knowledge base and
-the guard; and the answering both APIs share (limits checked, a slot of the gate held while the answer is made)."""
+the guard; and the answering both APIs share: limits checked before (length, rate), a slot of the gate held while
+the answer is made (a few per caller at most), and the time it held charged to the caller after."""
 
 from __future__ import annotations
 
 import json
 import logging
+import math
 import threading
+import time
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +21,7 @@ from qa.settings import Settings
 from ui.limits import AnswerGate, question_cost
 
 log = logging.getLogger("planqa.api")
+SLOT_SECONDS_PER_UNIT = 1.0  # an answer holding a slot longer than this costs one more rate-limit unit per second begun
 
 
 @dataclass
@@ -27,6 +32,8 @@ class Context:
     guard: Guard
     library: Library
     writes: threading.Lock = field(default_factory=threading.Lock)  # upload, delete, re-index: one at a time
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _in_flight: dict[str, int] = field(default_factory=dict)  # answers being made, by caller bucket
 
     def check_question(self, question: str, caller: Caller, history_turns: int = 0) -> str:
         """The question, once it is within the length cap (413 over it, 422 empty) and the caller's rate limit (429)."""
@@ -39,22 +46,74 @@ class Context:
         self.guard.charge(caller, question_cost(question, history_turns))
         return question
 
-    def ask(self, question: str, history: Sequence[Any] = (), filters: Any = None) -> dict[str, Any]:
-        with self.gate.slot():
+    def ask(self, caller: Caller, question: str, history: Sequence[Any] = (), filters: Any = None) -> dict[str, Any]:
+        with self.slot(caller):
             return self.assistant.ask(question, history=history, filters=filters).as_dict()
 
-    def ask_stream(self, question: str, history: Sequence[Any] = (), filters: Any = None) -> Iterator[str | dict[str, Any]]:
-        """Text pieces, then the answer as a dict. The gate's slot is taken before the first piece (so a full queue
-        is a 503 before any byte is sent) and held until the stream ends or is dropped."""
-        self.gate.acquire()
-        return self._stream(question, history, filters)
+    def search(self, caller: Caller, question: str, k: int, filters: Any = None) -> Any:
+        with self.slot(caller):
+            return self.assistant.search(question, k=k, filters=filters)
 
-    def _stream(self, question: str, history: Sequence[Any], filters: Any) -> Iterator[str | dict[str, Any]]:
+    def ask_stream(self, caller: Caller, question: str, history: Sequence[Any] = (), filters: Any = None) -> Iterator[str | dict[str, Any]]:
+        """Text pieces, then the answer as a dict. The slot is taken before the first piece (so a full queue is a
+        503 before any byte is sent) and held until the stream ends, fails or is dropped unread."""
+        held = self.slot(caller)
+        held.__enter__()
+        pieces = (piece if isinstance(piece, str) else piece.as_dict() for piece in self.assistant.ask_stream(question, history, filters))
+        return _Held(pieces, lambda: held.__exit__(None, None, None))
+
+    @contextmanager
+    def slot(self, caller: Caller) -> Iterator[None]:
+        """A slot of the gate for ``caller``, who may hold at most ``per_caller_slots`` at once (429 past that, so one
+        caller cannot take every slot); the seconds it is held are charged to the caller's rate limit afterwards, one
+        unit per ``SLOT_SECONDS_PER_UNIT`` begun beyond the first (a question that costs seconds of CPU uses up the
+        limit as fast as it uses the server)."""
+        limit = max(1, self.settings.max_concurrency // 2)
+        with self._lock:
+            if caller.role != "staff" and self._in_flight.get(caller.bucket, 0) >= limit:
+                raise ApiError(429, f"at most {limit} questions at a time per caller; wait for an answer", "rate_limit_error", "too_many_at_once",
+                               {"Retry-After": "1"})
+            self._in_flight[caller.bucket] = self._in_flight.get(caller.bucket, 0) + 1
         try:
-            for piece in self.assistant.ask_stream(question, history, filters):
-                yield piece if isinstance(piece, str) else piece.as_dict()
+            with self.gate.slot():
+                started = time.monotonic()
+                try:
+                    yield
+                finally:
+                    units = math.ceil((time.monotonic() - started) / SLOT_SECONDS_PER_UNIT) - 1
+                    if units > 0:
+                        self.guard.spend(caller, units)
         finally:
-            self.gate.release()
+            with self._lock:
+                left = self._in_flight.pop(caller.bucket) - 1
+                if left:
+                    self._in_flight[caller.bucket] = left
+
+
+class _Held:
+    """An iterator that gives back its slot once: at its end, on an error, on close, or when dropped unread (a
+    generator that never started would not run its ``finally``)."""
+
+    def __init__(self, inner: Iterator[Any], release: Any) -> None:
+        self.inner, self._release = inner, release
+
+    def __iter__(self) -> _Held:
+        return self
+
+    def __next__(self) -> Any:
+        try:
+            return next(self.inner)
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        release, self._release = self._release, None
+        if release is not None:
+            release()
+
+    def __del__(self) -> None:
+        self.close()
 
 
 def history_of(turns: Sequence[models.Turn]) -> list[Any]:

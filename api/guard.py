@@ -104,3 +104,12 @@ class Guard:
             wait = max(1, math.ceil(reset - time.time()))
             raise ApiError(429, f"rate limit: {self._item.amount} cost units a minute; retry in {wait} s", "rate_limit_error",
                            "rate_limited", {"Retry-After": str(wait)})
+
+    def spend(self, caller: Caller, cost: int) -> None:
+        """Charge ``cost`` after the fact (what an answer turned out to cost), as much of it as the window still
+        holds: the caller's next request is refused sooner, this one is not undone."""
+        if caller.role == "staff" or self.settings.api_rate_limit_per_minute <= 0 or cost <= 0:
+            return
+        _, remaining = self._limiter.get_window_stats(self._item, caller.bucket)
+        if remaining > 0:
+            self._limiter.hit(self._item, caller.bucket, cost=min(cost, remaining))

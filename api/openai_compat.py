@@ -67,9 +67,9 @@ def router() -> APIRouter:
         question = ctx.check_question(text, who, len(history))
         reply = {"id": f"chatcmpl-{uuid.uuid4().hex}", "created": int(time.time()), "model": MODEL}
         if body.stream:
-            return StreamingResponse(_chunks(ctx, question, history, reply), media_type="text/event-stream",
+            return StreamingResponse(_chunks(ctx, who, question, history, reply), media_type="text/event-stream",
                                      headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
-        answer = ctx.ask(question, history)
+        answer = ctx.ask(who, question, history)
         content = answer["answer"] + sources_text(answer)
         return {
             **reply, "object": "chat.completion",
@@ -81,7 +81,7 @@ def router() -> APIRouter:
     return api
 
 
-def _chunks(ctx: Context, question: str, history: list[Any], reply: dict[str, Any]) -> Any:
+def _chunks(ctx: Context, who: Caller, question: str, history: list[Any], reply: dict[str, Any]) -> Any:
     """``data: {chunk}`` lines: the role, the text pieces, the sources, a last chunk with ``finish_reason`` and the
     citations, then ``data: [DONE]``."""
     import json
@@ -90,7 +90,7 @@ def _chunks(ctx: Context, question: str, history: list[Any], reply: dict[str, An
         body = {**reply, "object": "chat.completion.chunk", "choices": [{"index": 0, "delta": delta, "finish_reason": finish, "logprobs": None}], **extra}
         return f"data: {json.dumps(body, ensure_ascii=False)}\n\n"
 
-    pieces = ctx.ask_stream(question, history)  # takes the slot now: a full queue is a 503, not a broken stream
+    pieces = ctx.ask_stream(who, question, history)  # takes the slot now: a full queue is a 503, not a broken stream
 
     def frames() -> Any:
         yield chunk({"role": "assistant", "content": ""})

@@ -52,8 +52,8 @@ def router(public: bool) -> APIRouter:
         question = ctx.check_question(body.question, who, len(body.history))
         history, filters = history_of(body.history), filters_of(body.filters)
         if not body.stream:
-            return ctx.ask(question, history, filters)
-        pieces = ctx.ask_stream(question, history, filters)
+            return ctx.ask(who, question, history, filters)
+        pieces = ctx.ask_stream(who, question, history, filters)
 
         def events() -> Any:
             try:
@@ -70,8 +70,7 @@ def router(public: bool) -> APIRouter:
         """Ranked clauses with the fused score and each leg's rank and score."""
         ctx = context(request)
         question = ctx.check_question(body.question, who)
-        with ctx.gate.slot():
-            result = ctx.assistant.search(question, k=body.k, filters=filters_of(body.filters))
+        result = ctx.search(who, question, body.k, filters_of(body.filters))
         f = result.filters
         return {"question": question, "filters": {"plans": sorted(f.doc_ids), "regions": sorted(f.regions), "years": sorted(f.years)},
                 "uncovered": result.uncovered, "hits": [h.as_dict() for h in result.hits], "timings": result.timings}

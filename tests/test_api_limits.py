@@ -170,3 +170,35 @@ def test_a_staff_login_opens_the_staff_api(tmp_path: Path) -> None:
         assert running.http.get("/api/v1/plans/city-2024/clauses").status_code == 200  # the login cookie is staff
     finally:
         running.stop()
+
+
+def test_one_caller_cannot_take_every_answer_slot(tmp_path: Path) -> None:
+    from api.guard import Caller
+
+    running = Running(tmp_path, max_concurrency=2, api_rate_limit_per_minute=0)  # two slots: one per caller
+    try:
+        with running.context.slot(Caller("anonymous", "127.0.0.1")):  # this address has a question being answered
+            busy = running.http.post("/api/v1/ask", json={"question": QUESTION})
+            assert busy.status_code == 429 and busy.json()["error"]["code"] == "too_many_at_once" and busy.headers["retry-after"] == "1"
+            assert running.http.post("/api/v1/ask", json={"question": QUESTION}, headers=running.headers(running.public_key)).status_code == 200
+        assert running.http.post("/api/v1/ask", json={"question": QUESTION}).status_code == 200
+    finally:
+        running.stop()
+
+
+def test_the_time_an_answer_holds_its_slot_is_charged_to_the_caller(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import itertools
+    import types
+
+    import api.context
+
+    running = Running(tmp_path, api_rate_limit_per_minute=8)
+    try:
+        ticks = itertools.count(0.0, 5.5)  # every answer seems to hold its slot 5.5 s: 5 more units each
+        monkeypatch.setattr(api.context, "time", types.SimpleNamespace(monotonic=lambda: next(ticks)))
+        assert running.http.post("/api/v1/ask", json={"question": QUESTION}).status_code == 200  # 1 + 5 of 8
+        assert running.http.post("/api/v1/ask", json={"question": QUESTION}).status_code == 200  # 7 + the 1 left
+        assert running.http.post("/api/v1/ask", json={"question": QUESTION}).status_code == 429
+        assert running.http.post("/api/v1/ask", json={"question": QUESTION}, headers=running.headers(running.staff_key)).status_code == 200
+    finally:
+        running.stop()
