@@ -202,3 +202,17 @@ def test_the_time_an_answer_holds_its_slot_is_charged_to_the_caller(tmp_path: Pa
         assert running.http.post("/api/v1/ask", json={"question": QUESTION}, headers=running.headers(running.staff_key)).status_code == 200
     finally:
         running.stop()
+
+
+def test_the_chats_rate_limit_weighs_long_questions_too() -> None:
+    from qa.settings import Settings
+    from ui.auth import RateLimiter
+    from ui.limits import Limits
+
+    now = [0.0]
+    limiter = RateLimiter(5, window=60, clock=lambda: now[0])
+    assert limiter.hit("a", cost=4) == 0 and limiter.hit("a", cost=2) == 60.0 and limiter.hit("a") == 0  # 4 + 1 fit, 4 + 2 do not
+    assert limiter.hit("b", cost=50) == 0 and limiter.hit("b") == 60.0  # more than the limit: alone, it goes through
+    limits = Limits.for_settings(Settings(public=True, rate_limit_per_minute=5, max_question_chars=500))
+    assert limits.check("托" * 450, "1.2.3.4") is None  # 5 units
+    assert "每分钟最多 5 个问题" in (limits.check("托", "1.2.3.4") or "")

@@ -234,18 +234,20 @@ class RateLimiter:
         self._events: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
 
-    def hit(self, key: str) -> float:
-        """Record one event for ``key``; returns 0 when allowed, else the seconds to wait (nothing recorded)."""
+    def hit(self, key: str, cost: int = 1) -> float:
+        """Record ``cost`` events for ``key`` (at most ``limit``: one costly request still goes through alone);
+        returns 0 when allowed, else the seconds to wait (nothing recorded)."""
         if self.limit <= 0:
             return 0.0
+        cost = max(1, min(cost, self.limit))
         now = self.clock()
         with self._lock:
             events = self._events.setdefault(key, deque())
             while events and events[0] <= now - self.window:
                 events.popleft()
-            if len(events) >= self.limit:
-                return max(0.1, events[0] + self.window - now)
-            events.append(now)
+            if len(events) + cost > self.limit:
+                return max(0.1, events[len(events) + cost - self.limit - 1] + self.window - now)
+            events.extend([now] * cost)
             if len(self._events) > self.max_keys:
                 self._prune(now)
             return 0.0

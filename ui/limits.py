@@ -35,9 +35,9 @@ class Limits:
         if length > self.max_chars:
             return f"问题过长：最多 {self.max_chars} 字（当前 {length} 字），请精简后再问。"
         if self.limiter is not None:
-            wait = self.limiter.hit(client)
+            wait = self.limiter.hit(client, question_cost(question))  # a long question weighs more
             if wait:
-                return f"提问过于频繁：每分钟最多 {self.limiter.limit} 个问题，请 {math.ceil(wait)} 秒后再试。"
+                return f"提问过于频繁：每分钟最多 {self.limiter.limit} 个问题（长问题按每 100 字一个计），请 {math.ceil(wait)} 秒后再试。"
         return None
 
 
