@@ -264,3 +264,21 @@ def test_public_mode_has_no_upload_route_of_any_kind(public: Running) -> None:
 def test_staff_mode_refuses_uploads_to_the_public_chat(staff: Running) -> None:
     assert staff.http.post("/gradio_api/upload", files=[("files", ("a.txt", b"x"))]).status_code == 404
     assert staff.http.get("/staff/config").status_code == 200  # the staff app is mounted (no logins configured here)
+
+
+def test_keys_command_creates_lists_and_revokes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from api.keys import KeyStore
+    from cli import main
+
+    path = tmp_path / "keys.json"
+    assert main(["keys", "--keys-file", str(path), "create", "--role", "public", "--label", "website"]) == 0
+    secret = capsys.readouterr().out.strip()
+    record = KeyStore(path).verify(secret)
+    assert secret.startswith("pq_") and record is not None and record.role == "public" and record.label == "website"
+    assert main(["keys", "--keys-file", str(path), "list"]) == 0
+    listed = capsys.readouterr().out
+    assert record.id in listed and "active" in listed and secret not in listed
+    assert main(["keys", "--keys-file", str(path), "revoke", record.id]) == 0
+    assert KeyStore(path).verify(secret) is None
+    assert main(["keys", "--keys-file", str(path), "revoke", "nope"]) == 2
+    assert "no API key" in capsys.readouterr().err

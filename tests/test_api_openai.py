@@ -75,3 +75,24 @@ def test_langchain_chat_openai_works_unchanged(server: Running) -> None:
     assert "[1]" in reply.content and "来源：" in reply.content
     streamed = "".join(str(chunk.content) for chunk in chat.stream(QUESTION))
     assert streamed == reply.content
+
+
+def test_a_streamed_answer_the_check_replaced_is_followed_by_the_checked_one(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from openai import OpenAI
+
+    from qa.answer.tokens import install_bpe_files
+    from tests.fake_openai import FakeOpenAI
+
+    install_bpe_files(tmp_path / "tiktoken")
+    with FakeOpenAI(reply="托位的事情我不太清楚，大概很多吧。") as llm:  # no [n]: the grounding check rejects it
+        running = Running(tmp_path / "server", llm_base_url=llm.base_url, llm_model="fake-model", tiktoken_cache_dir=tmp_path / "tiktoken",
+                          api_rate_limit_per_minute=0)
+        try:
+            client = OpenAI(base_url=running.url + "/v1", api_key="unused", max_retries=0)
+            chunks = list(client.chat.completions.create(model="planqa", messages=[{"role": "user", "content": QUESTION}], stream=True))
+            text = "".join(c.choices[0].delta.content or "" for c in chunks)
+            streamed, _, checked = text.partition("\n\n核对后的回答：\n")
+            assert "大概很多吧" in streamed and "300" in checked and "[1]" in checked and "大概很多吧" not in checked
+            assert chunks[-1].model_extra["citations"][0]["doc_id"] == "city-2024"
+        finally:
+            running.stop()
