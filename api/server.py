@@ -20,6 +20,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match, Mount
 
 from api import models, openai_compat, routes
 from api.context import Context
@@ -95,7 +96,12 @@ def create_app(assistant: Any, settings: Settings, users: dict[str, str] | None 
 
     @app.api_route("/api/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
     @app.api_route("/v1/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
-    def unknown(rest: str) -> JSONResponse:  # not the Gradio app's business: the API's own 404
+    def unknown(request: Request, rest: str) -> JSONResponse:  # not the Gradio app's business: the API's own 404 or 405
+        allowed = [m for m in ("GET", "POST", "PUT", "PATCH", "DELETE") if any(
+            not isinstance(r, Mount) and getattr(r, "endpoint", None) is not unknown and r.matches({**request.scope, "method": m})[0] == Match.FULL
+            for r in app.router.routes)]
+        if allowed:
+            return error(405, f"{request.method} is not allowed here; use {', '.join(allowed)}", code="method_not_allowed", headers={"Allow": ", ".join(allowed)})
         return error(404, "no such API route; see /docs", code="not_found")
 
     options = mount_options(settings)

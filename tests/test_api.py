@@ -164,6 +164,8 @@ def test_bodies_without_length_or_too_large_are_refused(staff: Running) -> None:
     assert staff.http.post("/api/v1/ask", content=b" " * (2 << 20)).status_code == 413
     assert staff.http.post("/api/v1/search", json={"question": QUESTION, "k": 51}).status_code == 422
     assert staff.http.get("/api/v1/nothing").status_code == 404
+    wrong = staff.http.get("/api/v1/ask")
+    assert wrong.status_code == 405 and wrong.headers["allow"] == "POST"
 
 
 def test_search_and_plans(staff: Running) -> None:
@@ -250,7 +252,8 @@ def test_keys_are_stored_hashed(tmp_path: Path) -> None:
 def test_public_mode_has_no_upload_route_of_any_kind(public: Running) -> None:
     key = public.headers(public.staff_key)  # even a staff key finds nothing to call
     files = [("files", ("county-2024.txt", PLAN_B.encode("gb18030")))]
-    assert public.http.post("/api/v1/plans", headers=key, files=files).status_code == 404
+    upload = public.http.post("/api/v1/plans", headers=key, files=files)
+    assert upload.status_code == 405 and upload.headers["allow"] == "GET"  # the list is there, the upload is not
     assert public.http.post("/api/v1/plans/reindex", headers=key).status_code == 404
     assert public.http.delete("/api/v1/plans/city-2024", headers=key).status_code == 404
     for path in ("/gradio_api/upload", "/gradio_api/upload/", "//gradio_api/upload", "/staff/gradio_api/upload", "/gradio_api/upload_progress"):
