@@ -80,3 +80,25 @@ def test_limits_sit_at_their_boundaries_and_far_above_the_sample_plans() -> None
     for path in sorted(SAMPLE_PLANS.glob("*.txt")):
         doc = build_document(path.name, path.read_bytes())
         assert len(doc.clauses) * 10 < budget.max_clauses and max(len(c.text) for c in doc.clauses) * 10 < budget.max_clause_chars
+
+
+SPACES = " " * 100_000
+
+
+def test_metadata_rules_read_lines_with_long_runs_of_spaces_and_brackets() -> None:
+    from qa.ingest.attachments import listed_attachments
+    from qa.ingest.metadata_titles import kind_of, markdown_title
+
+    assert markdown_title("plan.md", f"# 某县2024年卫生健康工作要点{SPACES}#\n".encode()) == "某县2024年卫生健康工作要点"
+    assert markdown_title("plan.md", f"# 某县{SPACES}工作要点 ##\n".encode()).endswith("工作要点")
+    assert kind_of("某县实施方案" + "（试行）" * 30_000) == "实施方案"
+    listed = listed_attachments(f"附件：1.甲县实施方案{SPACES}2.乙县实施方案\n")
+    assert [(a.number, a.title) for a in listed] == [(1, "甲县实施方案"), (2, "乙县实施方案")]
+
+
+def test_a_page_title_with_a_long_run_of_spaces_is_read() -> None:
+    from qa.ingest.html import read_html
+
+    page = f"<html><head><title>某县卫生健康工作要点{SPACES}x_某县人民政府</title></head><body><p>一、目标</p><p>1.推进工作。</p></body></html>"
+    text = read_html("page.html", page.encode()).text
+    assert text.splitlines()[0].startswith("某县卫生健康工作要点") and "某县人民政府" not in text

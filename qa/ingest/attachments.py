@@ -24,7 +24,8 @@ _LIST_START = re.compile(r"^附件\s*[:：]\s*(?P<rest>\S.*)$")
 # One numbered item of it: ``2.海南省…行动计划`` (a number that is not a decimal's: 2.5万 is no item).
 _ITEM = re.compile(r"^(?P<number>\d{1,2})\s*[.．、]\s*(?!\d)(?P<title>\S.*)$")
 # Items run together on one line: ``附件：1.xxx 2.xxx`` / ``1、xxx；2、xxx``.
-_ITEM_BREAK = re.compile(r"(?:\s+|(?<=[；;，,]))(?=\d{1,2}\s*[.．、](?!\d))")
+# A break begins where a run of spaces does ((?<!\s)): tried from inside the run too, \s+ would be quadratic on it.
+_ITEM_BREAK = re.compile(r"(?:(?<!\s)\s+|(?<=[；;，,]))(?=\d{1,2}\s*[.．、](?!\d))")
 # A labelled name: ``附件2：海南省…行动计划.docx``, ``附件5.《…》政策解读.doc``, ``附件三、…``.
 _LABELLED = re.compile(r"^附件\s*(?P<number>\d{1,2}|[一二三四五六七八九十]{1,3})\s*[:：.．、]\s*(?P<title>\S.*)$")
 _FILE_SUFFIX = re.compile(r"\.(?:docx?|wps|pdf|ofd|xlsx?|et|txt|md|html?|zip|rar|7z)$", re.I)

@@ -97,6 +97,10 @@ def _decode_html(name: str, data: bytes) -> tuple[str, str]:
     return decode_text(data, name)
 
 
+# Where a page title's site name begins; tried only where a run of spaces begins ((?<!\s)), so it is linear.
+_SITE_NAME = re.compile(r"(?<!\s)\s*(?:[_|｜]|\s-\s|——)\s*")
+
+
 def _html_title(soup) -> str:  # type: ignore[no-untyped-def]
     meta = soup.find("meta", attrs={"name": re.compile(r"^(ArticleTitle|title)$", re.IGNORECASE)})
     if meta and meta.get("content", "").strip():
@@ -104,7 +108,7 @@ def _html_title(soup) -> str:  # type: ignore[no-untyped-def]
     for tag in (soup.find("h1"), soup.title):
         if tag and tag.get_text(strip=True):
             # "<title>赣州市2023年卫生健康工作要点_赣州市人民政府</title>": the site name goes
-            return re.split(r"\s*(?:[_|｜]|\s-\s|——)\s*", tag.get_text(" ", strip=True))[0]
+            return _SITE_NAME.split(tag.get_text(" ", strip=True))[0]
     return ""
 
 

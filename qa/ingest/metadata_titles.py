@@ -23,8 +23,17 @@ def markdown_title(name: str, data: bytes) -> str:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         return ""
-    m = re.search(r"^\s{0,3}#\s+(.+?)\s*#*\s*$", text, re.M)
-    return title_form(repair_line(unify_radicals(m[1]))) if m else ""
+    for line in text.split("\n"):
+        # "# title #": the first line that is a level-1 heading, its closing hashes off. Stripped by hand: the
+        # pattern (.+?)\s*#*\s*$ is cubic on a heading line with a long run of spaces in it.
+        if m := _H1.match(line):
+            title = line[m.end() :].rstrip().rstrip("#").rstrip()
+            if title:
+                return title_form(repair_line(unify_radicals(title)))
+    return ""
+
+
+_H1 = re.compile(r"\s{0,3}#\s+(?=\S)")
 
 
 _NOTICE_TITLE = re.compile(r"^(?P<pre>.*?)(?P<title>关于.{2,120}?(?:通知|决定|意见|批复|通报|公告|通告|函))$")
@@ -58,7 +67,11 @@ def find_notice_title(lines: list[str]) -> tuple[int, str, str]:
 
 def _kind_ending(title: str) -> str:
     """The kind a title's ending names, "" if none (the title in any script, a closing （…） qualifier ignored)."""
-    core = re.sub(r"(?:[（(][^（）()]{1,24}[)）])+$", "", to_simplified(compact_text(title)))
+    core = to_simplified(compact_text(title))
+    end = len(core)
+    while m := _LAST_BRACKET.search(core, max(0, end - 26), end):  # closing brackets one by one: (?:…)+$ is quadratic
+        end = m.start()
+    core = core[:end]
     for row in kinds():
         if core.endswith(row["ending"]) and not core.endswith(tuple(row.get("unless", ()))) and len(core) > len(row["ending"]):
             return str(row["kind"])
@@ -70,8 +83,9 @@ def kind_of(title: str) -> str:
     return _kind_ending(title)
 
 
+_LAST_BRACKET = re.compile(r"[（(][^（）()]{1,24}[)）]$")
 _DOC_NUMBER = re.compile(r"〔\d{4}〕\s*\d{1,4}\s*号")
-_CHROME = re.compile(r"[|>＞]|\s{2,}\S+\s{2,}")
+_CHROME = re.compile(r"[|>＞]|(?<!\s)\s{2,}\S+\s{2,}")  # tried where a run of spaces begins: linear
 
 
 def _title_like(line: str, first: bool = True) -> bool:
