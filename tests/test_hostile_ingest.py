@@ -102,3 +102,29 @@ def test_a_page_title_with_a_long_run_of_spaces_is_read() -> None:
     page = f"<html><head><title>某县卫生健康工作要点{SPACES}x_某县人民政府</title></head><body><p>一、目标</p><p>1.推进工作。</p></body></html>"
     text = read_html("page.html", page.encode()).text
     assert text.splitlines()[0].startswith("某县卫生健康工作要点") and "某县人民政府" not in text
+
+
+def test_a_docx_list_with_a_huge_start_or_level_is_read_without_spelling_it_out() -> None:
+    import io
+    import re
+    import zipfile
+
+    from qa.ingest.docx import read_docx
+    from tests.formats import make_docx
+
+    source = zipfile.ZipFile(io.BytesIO(make_docx([("总体目标", 0), ("推进工作。", 0), ("完成任务。", 2)])))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename in ("word/numbering.xml", "word/document.xml"):
+                data = data.decode("utf-8")
+            if info.filename == "word/numbering.xml":  # level 0 counts in Roman numerals from 10^12
+                data = re.sub(r'(<w:lvl w:ilvl="0".*?<w:start w:val=")1(")', r"\g<1>1000000000000\2", data, count=1, flags=re.S)
+                data = re.sub(r'(<w:lvl w:ilvl="0".*?<w:numFmt w:val=")\w+(")', r"\1lowerRoman\2", data, count=1, flags=re.S)
+            if info.filename == "word/document.xml":  # and the last paragraph is at level 10^9
+                data = data.replace('<w:ilvl w:val="2"/>', '<w:ilvl w:val="1000000000"/>')
+            target.writestr(info.filename, data)
+    lines = read_docx("plan.docx", out.getvalue()).text.splitlines()
+    assert lines[0].startswith("1000000000000") and lines[0].endswith("总体目标")
+    assert lines[1].startswith("1000000000001") and lines[2] == "完成任务。"

@@ -43,6 +43,7 @@ def read_docx(name: str, data: bytes) -> ReadText:
         document = docx.Document(io.BytesIO(data))
         numbering = _Numbering(document)
         lines: list[str] = []
+        length = 0  # of "\n".join(lines), kept as lines are added (joining at each table is quadratic in tables)
         tables: list[Table] = []
         for block in document.element.body.iterchildren():
             if block.tag == _W + "p":
@@ -50,12 +51,15 @@ def read_docx(name: str, data: bytes) -> ReadText:
                 if label.endswith(".") and text[:1].isdigit():
                     label += " "  # "1.2020年…" would read as a decimal, not as item 1
                 lines.append(label + text)
+                length += len(lines[-1]) + (len(lines) > 1)
             elif block.tag == _W + "tbl":
                 table = read_table(block)
                 if is_data_table(table):
-                    tables.append(Table(table.rows, len("\n".join(lines)), table.header_rows))
+                    tables.append(Table(table.rows, length, table.header_rows))  # the offset of "\n".join(lines)'s end
                 else:
-                    lines.extend(_table_lines(table))
+                    for line in _table_lines(table):
+                        lines.append(line)
+                        length += len(line) + (len(lines) > 1)
     except DocumentError:
         raise
     except Exception as exc:  # python-docx / lxml raise assorted types (KeyError, XMLSyntaxError, PackageNotFoundError…)
@@ -191,7 +195,8 @@ class _Numbering:
             style = p.find(f"{_W}pPr/{_W}pStyle")
             num_id, ilvl = self.style_num.get(style.get(_W + "val") if style is not None else "", ("", 0))
         levels = self.levels.get(num_id)
-        if not levels or ilvl not in levels or not _paragraph_text(p).strip():
+        # Word has nine levels (ilvl 0-8); a hostile file's ilvl of 10^9 would grow the counters without end.
+        if not levels or ilvl not in levels or not 0 <= ilvl < _LEVELS or not _paragraph_text(p).strip():
             return ""
         counters = self.counters.setdefault(num_id, [])
         while len(counters) <= ilvl:
@@ -226,9 +231,13 @@ def _num_pr(num_pr) -> tuple[str, int]:  # type: ignore[no-untyped-def]
 
 
 _TIANGAN = "甲乙丙丁戊己庚辛壬癸"
+_LEVELS = 9  # list levels Word numbers
+_SPELLED = 10_000  # a letter or Roman list number past this is written in digits (a hostile start of 10^12 would never end)
 
 
 def _roman(n: int) -> str:
+    if not 0 < n < _SPELLED:
+        return str(n)
     out = ""
     for value, numeral in ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"), (50, "l"), (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i")):
         while n >= value:
@@ -237,7 +246,7 @@ def _roman(n: int) -> str:
 
 
 def _letter(n: int) -> str:
-    return chr(ord("a") + (n - 1) % 26) * ((n - 1) // 26 + 1) if n > 0 else str(n)
+    return chr(ord("a") + (n - 1) % 26) * ((n - 1) // 26 + 1) if 0 < n < _SPELLED else str(n)
 
 
 _FORMATS: dict[str, Callable[[int], str]] = {
