@@ -316,40 +316,95 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _batch(assistant: Any, path: Path, filters: Any) -> int:
-    """One JSON line out per line in: conversations are answered turn by turn, the last turn is output."""
+    """One JSON line out per line in: conversations are answered turn by turn, the last turn is output. A bad line
+    (not UTF-8, not JSON, no question, half a surrogate pair, a question that fails) costs its own line only."""
     import time
 
     from qa.service import Turn
 
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        data = path.read_bytes()
     except OSError as exc:
         print(f"planqa ask: cannot read {path}: {exc.strerror}", file=sys.stderr)
         return 2
     status = 0
-    for number, line in enumerate(lines, start=1):
+    for number, item, problem in _batch_items(data):
+        started = time.perf_counter()
+        what = 'expected {"id", "question"} or {"id", "turns": [{"question"}]}'
+        if not problem:
+            try:
+                history: list[Turn] = []
+                for question in item["questions"]:
+                    answer = assistant.ask(question, history=history, filters=filters)
+                    history.append(Turn(question, answer.text))
+                out = {"id": item["id"], **answer.as_dict(retrieved_limit=10), "latency_ms": round((time.perf_counter() - started) * 1000, 1)}
+                print(json.dumps(out, ensure_ascii=False), flush=True)
+                continue
+            except Exception as exc:  # one question that fails costs its own line; the others are still answered
+                log.debug("batch line %d failed", number, exc_info=True)
+                problem, what = f"the question could not be answered: {str(exc) or type(exc).__name__}", "the other lines are answered"
+        known = (item or {}).get("id")
+        print(json.dumps({"id": None if _lone_surrogate(known) else known, "line": number, "error": f"{path}:{number}: {problem}; {what}"}, ensure_ascii=False), flush=True)
+        status = 1
+    return status
+
+
+def _batch_items(data: bytes) -> Any:
+    """(line number, {"id", "questions"} or None, what is wrong or "") for each non-blank line of a JSONL file.
+
+    Lines are split at ``\n`` only (a JSON string may hold U+2028, U+2029 or U+0085), and each is decoded on its own,
+    so one line that is not UTF-8 is that line's error."""
+    for number, raw in enumerate(data.split(b"\n"), start=1):
+        raw = raw.removesuffix(b"\r")
+        try:
+            line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError as exc:
+            yield number, None, f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at byte {exc.start + 1}); save the file as UTF-8"
+            continue
         if not line.strip():
             continue
         try:
             item = json.loads(line)
-            turns = [t["question"] for t in item["turns"]] if "turns" in item else [item["question"]]
-            if not turns or not all(isinstance(t, str) for t in turns):
-                raise ValueError("needs a question")
-        except (ValueError, KeyError, TypeError) as exc:
-            print(json.dumps({"id": None, "line": number, "error": f"{path}:{number}: {exc}; expected {{\"id\", \"question\"}} or {{\"id\", \"turns\": [{{\"question\"}}]}}"}, ensure_ascii=False))
-            status = 1
+        except json.JSONDecodeError as exc:
+            yield number, None, f"not JSON ({exc.msg} at column {exc.colno})"
             continue
-        started = time.perf_counter()
-        history: list[Turn] = []
-        answer = None
-        for question in turns:
-            answer = assistant.ask(question, history=history, filters=filters)
-            history.append(Turn(question, answer.text))
-        assert answer is not None
-        out = answer.as_dict(retrieved_limit=10)
-        out = {"id": item.get("id"), **out, "latency_ms": round((time.perf_counter() - started) * 1000, 1)}
-        print(json.dumps(out, ensure_ascii=False), flush=True)
-    return status
+        if not isinstance(item, dict):
+            yield number, None, f"a JSON {_json_kind(item)}, not an object"
+            continue
+        if "turns" in item:
+            turns = item["turns"]
+            if not isinstance(turns, list) or not turns or not all(isinstance(t, dict) and "question" in t for t in turns):
+                yield number, item, '"turns" must be a list of {"question": …} objects'
+                continue
+            questions = [t["question"] for t in turns]
+        elif "question" in item:
+            questions = [item["question"]]
+        else:
+            yield number, item, 'no "question" (nor "turns")'
+            continue
+        if wrong := [q for q in questions if not isinstance(q, str)]:
+            yield number, item, f"a question must be text, not a JSON {_json_kind(wrong[0])}"
+        elif not all(q.strip() for q in questions):
+            yield number, item, "a question is empty"
+        elif half := _lone_surrogate(item):
+            yield number, item, f"the line holds \\u{ord(half):04x}, half of a UTF-16 surrogate pair, which is no character; fix its text"
+        else:
+            yield number, {"id": item.get("id"), "questions": questions}, ""
+
+
+def _json_kind(value: Any) -> str:
+    return {list: "list", dict: "object", str: "string", bool: "true/false", type(None): "null"}.get(type(value), "number")
+
+
+def _lone_surrogate(value: Any) -> str:
+    """The first half of a surrogate pair in any string of a decoded JSON value (``"\\ud800"`` decodes to one), or ""."""
+    if isinstance(value, str):
+        return next((ch for ch in value if "\ud800" <= ch <= "\udfff"), "")
+    if isinstance(value, dict):
+        value = [*value.keys(), *value.values()]
+    if isinstance(value, list):
+        return next((half for v in value if (half := _lone_surrogate(v))), "")
+    return ""
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
