@@ -173,32 +173,36 @@ def _ingest_remote(args: argparse.Namespace, paths: list[Path], settings: Settin
 def _show(paths: list[Path], settings: Settings) -> int:
     from qa.ingest.documents import DocumentError
     from qa.ingest.pipeline import Ingestor, discover
+    from qa.ingest.report import printable
+
+    def say(line: str, file: Any = sys.stdout) -> None:  # file names and plan text with control characters escaped
+        print(printable(line), file=file)
 
     files, problems = discover(paths)
     reader = Ingestor(settings, store=None, embeddings=None)  # type: ignore[arg-type]  # read() needs neither
     status = 0
     for problem in problems:  # a skipped file (not a plan format) is said, not an error
-        print(f"{problem.name}: {problem.status}: {problem.message}", file=sys.stderr)
+        say(f"{problem.name}: {problem.status}: {problem.message}", file=sys.stderr)
         status = status or int(problem.status == "failed")
     for path in files:
         try:
             doc = reader.read(path)
         except DocumentError as exc:
-            print(f"error: {exc}", file=sys.stderr)
+            say(f"error: {exc}", file=sys.stderr)
             status = 1
             continue
         info = doc.info
-        print(f"《{info.citation_title}》 {path}  [{doc.encoding}; {len(doc.clauses)} clauses]")
+        say(f"《{info.citation_title}》 {path}  [{doc.encoding}; {len(doc.clauses)} clauses]")
         years = getattr(info, "years", ()) or ((info.year,) if info.year else ())
         span = "?" if not years else (str(years[0]) if len(years) == 1 else f"{years[0]}—{years[-1]}")
-        print(f"  title: {info.title} | issuer: {info.issuer or '?'} | region: {info.region or '?'} | years: {span} | date: {info.date or '?'}")
+        say(f"  title: {info.title} | issuer: {info.issuer or '?'} | region: {info.region or '?'} | years: {span} | date: {info.date or '?'}")
         for note in doc.notes:
-            print(f"  note: {note}")
+            say(f"  note: {note}")
         last: tuple[str, ...] = ()
         for clause in doc.clauses:
             for depth, heading in enumerate(clause.headings):
                 if last[: depth + 1] != clause.headings[: depth + 1]:
-                    print("  " + "  " * depth + heading)
+                    say("  " + "  " * depth + heading)
             last = clause.headings
             indent = "  " + "  " * len(clause.headings)
             office = f"  〔{clause.office}〕" if clause.office else ""
@@ -206,7 +210,7 @@ def _show(paths: list[Path], settings: Settings) -> int:
             # A table row stands at a point of the text (its cells are not in it); a PDF row has its own page.
             page = getattr(clause, "page", 0)
             where = f"{clause.start}:{clause.end}" if clause.kind != "table_row" else f"@{clause.start}" + (f" p.{page}" if page else "")
-            print(f"{indent}{clause.path_label} [{where}] {excerpt[:60]}{'…' if len(excerpt) > 60 else ''}{office}")
+            say(f"{indent}{clause.path_label} [{where}] {excerpt[:60]}{'…' if len(excerpt) > 60 else ''}{office}")
     return status
 
 

@@ -27,7 +27,7 @@ from qa.ingest.readtext import DocumentError, page_of
 from qa.ingest.tables import MARKDOWN_SUFFIXES, pipe_tables, with_table_rows
 
 __all__ = [
-    "CATALOG_NAME", "Document", "DocumentError", "DocumentInfo", "awaits_notice", "build_document", "decode_text", "infer_info",
+    "CATALOG_NAME", "Document", "DocumentError", "DocumentInfo", "awaits_notice", "build_document", "check_entry", "decode_text", "infer_info",
     "link_attachments", "lists_attachments", "load_catalog",
 ]
 
@@ -73,6 +73,28 @@ def load_catalog(folder: Path) -> dict[str, dict]:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise DocumentError(f"{path}: invalid TOML ({exc}); fix the catalog or remove it") from exc
+
+
+def check_entry(source: Path, name: str, entry: object) -> None:
+    """Refuse a catalog (or corrections) entry whose fields cannot be read: not a table, a year that is no number,
+    years that are no years, a date that does not start with its year. Raises :class:`DocumentError` naming the
+    file that holds it, the field and what to write."""
+    if entry is None:
+        return
+    where = f"{source}: the entry for {name}"
+    if not isinstance(entry, dict):
+        raise DocumentError(f'{where} is not a table; write it as ["{name}"] with its fields on the lines under it')
+    year = entry.get("year")
+    if year is not None and not (isinstance(year, int) and not isinstance(year, bool)) and not (isinstance(year, str) and year.strip().isdigit()):
+        raise DocumentError(f"{where}: year = {year!r} is not a year; write it as a number (year = 2023)")
+    years = entry.get("years")
+    if isinstance(years, list) and not all(isinstance(y, int) or (isinstance(y, str) and y.strip().isdigit()) for y in years):
+        raise DocumentError(f"{where}: years = {years!r} are not years; write them as numbers (years = [2019, 2020]) or a span (years = \"2019-2022\")")
+    if years is not None and not isinstance(years, (list, int, str)):
+        raise DocumentError(f"{where}: years = {years!r} are not years; write them as numbers (years = [2019, 2020]) or a span (years = \"2019-2022\")")
+    date = entry.get("date")
+    if date and not (isinstance(date, str) and date[:4].isdigit()):
+        raise DocumentError(f'{where}: date = {date!r} is not a date; write it as date = "2023-05-20", or leave it empty')
 
 
 # ---------------------------------------------------------------------------------------------- build

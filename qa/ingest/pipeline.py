@@ -19,7 +19,6 @@ import os
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from qa.embeddings import ClauseEmbeddings
@@ -38,6 +37,7 @@ from qa.ingest.documents import (
     DocumentError,
     awaits_notice,
     build_document,
+    check_entry,
     link_attachments,
     lists_attachments,
     load_catalog,
@@ -45,6 +45,7 @@ from qa.ingest.documents import (
 from qa.ingest.files import read_plan_bytes
 from qa.ingest.limits import check_chunks
 from qa.ingest.readers import SUFFIXES, ReaderMissing
+from qa.ingest.report import FileResult, IngestReport, printable
 from qa.settings import Settings
 from qa.store import ClauseStore, StoreError
 
@@ -52,76 +53,6 @@ log = logging.getLogger(__name__)
 
 # What ingest reads (see qa.ingest.readers): .txt/.text, .md/.markdown, .pdf, .docx, .doc/.wps, .html/.htm.
 PLAN_SUFFIXES = frozenset(SUFFIXES)
-
-
-@dataclass
-class FileResult:
-    """What happened to one file: status is new | updated | unchanged | failed | skipped | pruned; and the plan's
-    title, issuer, region and years as stored (for the summary table)."""
-
-    name: str
-    doc_id: str
-    status: str
-    clauses: int = 0
-    chunks: int = 0
-    embedded: int = 0
-    seconds: float = 0.0
-    message: str = ""
-    title: str = ""
-    issuer: str = ""
-    region: str = ""
-    years: tuple[int, ...] = ()
-
-    @property
-    def described(self) -> str:
-        """``《title》 issuer · region · 2019—2030``: the second line of the file's row ("" before it was read)."""
-        if not self.title:
-            return ""
-        years = f"{self.years[0]}—{self.years[-1]}" if len(self.years) > 1 else (str(self.years[0]) if self.years else "")
-        title = self.title if self.title.startswith("《") else f"《{self.title}》"  # 《…》政策解读 is quoted already
-        return " · ".join((f"{title} {self.issuer or '(issuer unknown)'}", self.region or "(region unknown)", years or "(years unknown)"))
-
-
-@dataclass
-class IngestReport:
-    results: list[FileResult] = field(default_factory=list)
-    seconds: float = 0.0
-
-    def count(self, status: str) -> int:
-        return sum(1 for r in self.results if r.status == status)
-
-    @property
-    def failed(self) -> list[FileResult]:
-        return [r for r in self.results if r.status == "failed"]
-
-    def table(self) -> str:
-        """The summary table printed after an ingest: one row per file, and under a plan's row its title, issuer,
-        region and years as stored (what citations and the question's place and year scope read)."""
-        header = ("file", "status", "clauses", "chunks", "embedded", "s", "notes")
-        rows = [header] + [
-            (r.name, r.status, str(r.clauses), str(r.chunks), str(r.embedded), f"{r.seconds:.1f}", r.message)
-            for r in self.results
-        ]
-        widths = [max(_width(row[i]) for row in rows) for i in range(len(header) - 1)]
-        lines = ["  ".join(_pad(cell, widths[i]) for i, cell in enumerate(rows[0][:-1])) + "  " + rows[0][-1]]
-        for row, result in zip(rows[1:], self.results, strict=True):
-            lines.append("  ".join(_pad(cell, widths[i]) for i, cell in enumerate(row[:-1])) + "  " + row[-1])
-            if result.described:
-                lines.append("    " + result.described)
-        totals = (
-            f"{len(self.results)} documents, {sum(r.clauses for r in self.results)} clauses: "
-            f"{self.count('new')} new, {self.count('updated')} updated, {self.count('unchanged')} unchanged, "
-            f"{self.count('failed')} failed, {self.count('skipped')} skipped, {self.count('pruned')} pruned in {self.seconds:.1f} s"
-        )
-        return "\n".join(lines + [totals])
-
-
-def _width(text: str) -> int:
-    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
-
-
-def _pad(text: str, width: int) -> str:
-    return text + " " * (width - _width(text))
 
 
 def discover(paths: Iterable[Path], suffixes: frozenset[str] = PLAN_SUFFIXES) -> tuple[list[Path], list[FileResult]]:
@@ -161,13 +92,15 @@ def _reported(path: Path, result: FileResult, started: float) -> Iterator[None]:
         yield
     except ReaderMissing as exc:  # a format whose tool is not installed: skipped, with what to do
         result.status, result.message = "skipped", str(exc)
-        log.warning("%s", exc)
+        log.warning("%s", printable(str(exc)))
     except (DocumentError, StoreError) as exc:
         result.status, result.message = "failed", str(exc)
-        log.error("%s", exc)
+        log.error("%s", printable(str(exc)))
     except Exception as exc:  # one bad file must not stop the others; the message says which and why
-        result.status, result.message = "failed", f"{path}: unexpected {type(exc).__name__}: {exc}"
-        log.exception("ingest of %s failed", path)
+        result.status = "failed"
+        result.message = f"{path}: could not be ingested ({type(exc).__name__}: {exc}); the other files are; please report this file as a PlanQA bug"
+        log.error("%s", printable(result.message))
+        log.debug("ingest of %s failed", printable(str(path)), exc_info=True)  # the traceback with -v only
     finally:
         result.seconds += time.perf_counter() - started
 
@@ -189,7 +122,10 @@ class Ingestor:
         data = read_plan_bytes(path, limit, "split the file or raise PLANQA_MAX_FILE_MB")
         doc_id = doc_id or path.stem
         correction = load_corrections(corrections_file(self.settings)).get(doc_id, {})
-        entry = merge_entry(load_catalog(path.parent).get(path.name), correction)
+        check_entry(corrections_file(self.settings), doc_id, correction)
+        catalogued = load_catalog(path.parent).get(path.name)
+        check_entry(path.parent / CATALOG_NAME, path.name, catalogued)
+        entry = merge_entry(catalogued, correction)
         doc = build_document(path.name, data, entry, doc_id=doc_id)
         if correction:
             doc.notes.append("staff correction: " + ", ".join(k for k in CORRECTABLE if k in correction))
@@ -218,7 +154,7 @@ class Ingestor:
         waiting: list[tuple[Path, Document, FileResult]] = []  # attachments that a notice read later may describe
         for n, path in enumerate(files, start=1):
             if progress:
-                progress(path.name, n, len(files))
+                progress(printable(path.name), n, len(files))
             result, doc = self._read_one(path, seen_ids)
             report.results.append(result)
             if doc is None:
@@ -248,6 +184,11 @@ class Ingestor:
         result = FileResult(path.name, doc_id, "failed")
         doc = None
         with _reported(path, result, started):
+            if any("\udc80" <= ch <= "\udcff" for ch in path.name):
+                raise DocumentError(
+                    f"{printable(str(path))}: the file name is not UTF-8 text (a name in GBK from an old zip tool?); "
+                    "rename the file, and ingest it again"
+                )
             if doc_id in seen_ids:
                 raise DocumentError(f"{path}: the same document id {doc_id!r} as {seen_ids[doc_id]}; rename one of the files")
             seen_ids[doc_id] = path
