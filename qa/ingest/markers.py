@@ -11,19 +11,22 @@ from dataclasses import dataclass
 from qa.normalize import compact, unify_radicals
 from qa.text import CIRCLED, CN_NUMERAL_CHARS, chinese_number
 
+# Chinese numerals of list and article numbers, 千 and 万 too (第一千二百六十条: a code's articles run past 999).
+_CN = CN_NUMERAL_CHARS + "千万"
 # style -> pattern; group "n" is the number, the match ends where the clause's own words begin.
 _MARKERS: dict[str, re.Pattern[str]] = {
     # 第一编 / 第一篇: the level above chapters in codes and long plans (a document uses one of the two words).
-    "part": re.compile(rf"^第(?P<n>[{CN_NUMERAL_CHARS}\d]{{1,4}})[编篇](?:[\s\u3000]+|(?=\S))"),
-    "chapter": re.compile(rf"^第(?P<n>[{CN_NUMERAL_CHARS}\d]{{1,4}})章(?:[\s\u3000]+|(?=\S))"),
-    "section": re.compile(rf"^第(?P<n>[{CN_NUMERAL_CHARS}\d]{{1,4}})节(?:[\s\u3000]+|(?=\S))"),
-    "article": re.compile(rf"^第(?P<n>[{CN_NUMERAL_CHARS}\d]{{1,5}})条(?:[\s\u3000]+|(?=\S))"),
-    "cn_dun": re.compile(rf"^(?P<n>[{CN_NUMERAL_CHARS}]{{1,4}})[、，,]\s*"),
-    "cn_paren": re.compile(rf"^[(（]\s*(?P<n>[{CN_NUMERAL_CHARS}]{{1,4}})\s*[)）]\s*"),
+    "part": re.compile(rf"^第(?P<n>[{_CN}\d]{{1,4}})[编篇](?:[\s\u3000]+|(?=\S))"),
+    "chapter": re.compile(rf"^第(?P<n>[{_CN}\d]{{1,8}})章(?:[\s\u3000]+|(?=\S))"),
+    "section": re.compile(rf"^第(?P<n>[{_CN}\d]{{1,8}})节(?:[\s\u3000]+|(?=\S))"),
+    "article": re.compile(rf"^第(?P<n>[{_CN}\d]{{1,8}})条(?:[\s\u3000]+|(?=\S))"),
+    "cn_dun": re.compile(rf"^(?P<n>[{_CN}]{{1,8}})[、，,]\s*"),
+    "cn_paren": re.compile(rf"^[(（]\s*(?P<n>[{_CN}]{{1,8}})\s*[)）]\s*"),
     # "2.5人" is a number, not item 2; but "2.2023年底前…" is item 2 about a year.
-    # Up to 4 digits: long lists run past 999 (item 1000 must not read as text of 999).
-    "num_dot": re.compile(r"^(?P<n>\d{1,4})\s*[.．、](?:(?=(?:19|20)\d{2}\s*年)|(?![\d.．]))\s*"),
-    "num_paren": re.compile(r"^[(（]\s*(?P<n>\d{1,4})\s*[)）]\s*"),
+    # Up to 7 digits: long lists run past 999 (item 1000 must not read as text of 999), and no plan within the
+    # clause budget (qa/data/ingest_limits.toml) numbers past 9,999,999.
+    "num_dot": re.compile(r"^(?P<n>\d{1,7})\s*[.．、](?:(?=(?:19|20)\d{2}\s*年)|(?![\d.．]))\s*"),
+    "num_paren": re.compile(r"^[(（]\s*(?P<n>\d{1,7})\s*[)）]\s*"),
     "circled": re.compile(rf"^(?P<n>[{CIRCLED}])\s*"),
     "dash": re.compile(r"^(?:——|——|--|－－|─{2})\s*(?=\S)"),
     # An attachment's heading line: "附件", "附件2", "附件 3：" alone on its line (its title follows on the next).
@@ -81,10 +84,25 @@ def read_marker(text: str, dashless_headings: bool = False) -> Marker | None:
             return None  # a bare number is a page number or a list fragment, not a clause
         if style == "cn_dun" and m.group(0)[-1] in ",，":
             return None  # "一,二" is prose
-        return Marker(style, chinese_number(m["n"]), compact(m.group(0)), rest)
+        if (number := _number(m["n"])) is None:
+            return None  # "千千、" is no number
+        return Marker(style, number, compact(m.group(0)), rest)
     if dashless_headings and _DASHLESS_HEADING.match(text):
         return Marker("dash", 0, "——" + lead_phrase(text, 20), original)
     return None
+
+
+def _number(token: str) -> int | None:
+    """A marker's number: digits, or Chinese numerals (through cn2an when they run past 百: 一千零一, 一万); None for
+    numerals that make no number."""
+    if "千" not in token and "万" not in token:
+        return chinese_number(token)
+    import cn2an
+
+    try:
+        return int(cn2an.cn2an(token, "normal"))
+    except (ValueError, KeyError, IndexError, TypeError):
+        return None
 
 
 # "——个人和家庭：" / "——社会和政府：" alone on a line: the part of a section that its numbered items are grouped by.

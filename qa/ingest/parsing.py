@@ -17,12 +17,13 @@ import hashlib
 import re
 from dataclasses import dataclass, field, replace
 
+from qa.ingest.annex_lists import ANNEX_MENTION, is_name_line, names_list_at
 from qa.ingest.cleaning import Paragraph, ends_mid_sentence, join_wrapped, source_lines
 from qa.ingest.markers import Marker, lead_phrase, part_label, read_marker
 from qa.normalize import search_form, unify_radicals
 from qa.text import chinese_numeral
 
-PARSER_VERSION = "8"  # bump when cleaning or parsing changes clause text: stored plans re-ingest
+PARSER_VERSION = "9"  # bump when cleaning or parsing changes clause text: stored plans re-ingest (9: numbers past 9,999 and 第一千…条)
 PREAMBLE_PATH = "前言"
 
 # ------------------------------------------------------------------------------------------- clauses
@@ -114,10 +115,10 @@ def parse_plan(text: str) -> ParsedPlan:
     title, body_start = "", 0
     for i, p in enumerate(paragraphs[:first_marker]):
         probe = unify_radicals(p.text)  # "实施⽅案" from a PDF text layer ends in 方案
-        if _TITLE.search(probe) and not _COVER_TITLE.search(probe) and not _ANNEX_MENTION.match(probe) and len(p.text) <= 60:
+        if _TITLE.search(probe) and not _COVER_TITLE.search(probe) and not ANNEX_MENTION.match(probe) and len(p.text) <= 60:
             title, body_start = p.text, i + 1
     front_end = max(body_start - 1, 0)
-    annexes = [i for i, m in enumerate(markers[: body_start or first_marker]) if m and m.style == "annex" and _names_list_at(paragraphs, i) is None]
+    annexes = [i for i, m in enumerate(markers[: body_start or first_marker]) if m and m.style == "annex" and names_list_at(paragraphs, i) is None]
     if annexes:
         body_start = front_end = annexes[-1]
     front = paragraphs[:front_end]
@@ -137,12 +138,12 @@ def parse_plan(text: str) -> ParsedPlan:
     for index in range(body_start, len(paragraphs)):
         p, marker = paragraphs[index], markers[index]
         if names_next:
-            if marker is not None and marker.style == "num_dot" and marker.number == names_next and _is_name_line(marker.rest):
+            if marker is not None and marker.style == "num_dot" and marker.number == names_next and is_name_line(marker.rest):
                 names_next += 1
                 stack[-1].paragraphs.append(p)
                 continue
             names_next = 0
-        if (following := _names_list_at(paragraphs, index)) is not None:
+        if (following := names_list_at(paragraphs, index)) is not None:
             names_next = following
             stack[-1].paragraphs.append(p)
             continue
@@ -212,37 +213,10 @@ def parse_plan(text: str) -> ParsedPlan:
     )
 
 
-# "附件：1.xxx", "附件: xxx", "附件列表：": a notice's list of the names of its attachments, not an attachment.
-_ANNEX_MENTION = re.compile(r"^附\s*件\s*(?:(?:列表|\d{1,2})\s*)?[:：.．]")
-_NAMES_LIST = re.compile(r"^附\s*件\s*(?:列表\s*)?[:：]\s*(?:(?P<first>1)\s*[.．、])?")
-_SENTENCE_PUNCT = re.compile(r"[。；;，,:：]")
-
-
-def _is_name_line(text: str, limit: int = 60) -> bool:
-    """A short line without sentence punctuation: an attachment's name or title."""
-    return 0 < len(text) <= limit and not _SENTENCE_PUNCT.search(text)
-
-
-def _names_list_at(paragraphs: list[Paragraph], i: int) -> int | None:
-    """If paragraph ``i`` opens a list of attachment names, the number the list goes on with on the next lines (2
-    after "附件：1.xxx", 1 after a bare "附件：" whose next line is "1.xxx", 0 after a single name); else None."""
-    m = _NAMES_LIST.match(paragraphs[i].text)
-    if not m:
-        return None
-    if m["first"]:
-        return 2
-    if paragraphs[i].text[m.end() :].strip():
-        return 0
-    following = read_marker(paragraphs[i + 1].text) if i + 1 < len(paragraphs) else None
-    if following is not None and following.style == "num_dot" and following.number == 1 and _is_name_line(following.rest):
-        return 1
-    return None  # a bare "附件：" heading: an attachment
-
-
 def _is_title_line_of(node: _Node, p: Paragraph) -> bool:
     """An attachment's title lines (one or two, right under 附件N) are its heading."""
     lines = [q.text for q in node.paragraphs[1:]] + [p.text]
-    return len(lines) <= 2 and all(_is_name_line(line, 40) for line in lines)
+    return len(lines) <= 2 and all(is_name_line(line, 40) for line in lines)
 
 
 def _article_of_item(node: _Node) -> _Node | None:
