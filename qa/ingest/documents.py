@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import re
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -32,6 +33,8 @@ __all__ = [
 ]
 
 CATALOG_NAME = "catalog.toml"
+# A word of a plan: a CJK ideograph (the extension A and compatibility blocks too), or two Latin letters.
+_WORD = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|[A-Za-z\u00c0-\u024f]{2}")
 
 
 @dataclass
@@ -107,6 +110,11 @@ def build_document(name: str, data: bytes, entry: dict | None = None, doc_id: st
     """
     read = read_document(name, data)
     check_lines(name, read.text)
+    if not _WORD.search(read.text) and not read.tables:
+        raise DocumentError(
+            f"{name}: no Chinese or Latin words in the text (only punctuation, digits, symbols or invisible characters); "
+            "check that it is a plan"
+        )
     text, tables = pipe_tables(read.text) if Path(name).suffix.lower() in MARKDOWN_SUFFIXES else (read.text, read.tables)
     parsed = with_table_rows(parse_plan(text), text, tables)  # each data row a unit of its own (qa.ingest.tables)
     if not parsed.clauses:

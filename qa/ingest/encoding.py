@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import codecs
 import re
+import tomllib
 from collections import Counter
+from functools import cache
+from importlib import resources
 
 from qa.ingest.readtext import DocumentError, ReadText
 
@@ -29,6 +32,8 @@ def decode_text(data: bytes, name: str) -> tuple[str, str]:
     """
     if not data.strip():
         raise DocumentError(f"{name}: the file is empty; nothing to ingest")
+    if signature := _signature(data):
+        raise DocumentError(f"{name}: the bytes of {signature['format']}, not text; {signature['fix']}")
     bom = next((enc for bom, enc in BOMS if data.startswith(bom)), None)
     if bom:
         texts = _decoded(data, [bom])
@@ -41,6 +46,8 @@ def decode_text(data: bytes, name: str) -> tuple[str, str]:
         texts = texts or _mixed(data)
         texts = texts or _decoded(data, ["gb18030", "big5"])
         texts.sort(key=lambda t: -_text_share(t[0]))  # stable: ties keep the order above
+    if (not texts or texts[0][1] in ("gb18030", "big5")) and (foreign := _japanese_or_korean(data)):
+        raise DocumentError(f"{name}: {foreign} text, not Chinese; PlanQA reads Chinese plans (convert a translation to UTF-8 text)")
     if texts:
         text, encoding = texts[0]
         return unix_newlines(text).lstrip("\ufeff"), encoding
@@ -48,6 +55,49 @@ def decode_text(data: bytes, name: str) -> tuple[str, str]:
         f"{name}: not a text file in UTF-8, UTF-16, GB18030/GBK or Big5 (binary content?); "
         "convert it to UTF-8 text, or give it the extension of its real format"
     )
+
+
+@cache
+def _signatures() -> list[dict[str, str]]:
+    return tomllib.loads((resources.files("qa") / "data" / "file_signatures.toml").read_text(encoding="utf-8"))["signature"]
+
+
+def _signature(data: bytes) -> dict[str, str] | None:
+    """The signature (``qa/data/file_signatures.toml``) the file's first bytes carry, if any: a PDF saved as .txt."""
+    head = data[:1024].lstrip()
+    return next((s for s in _signatures() if head.startswith(bytes.fromhex(s["hex"]))), None)
+
+
+# The scripts that tell Japanese and Korean text from Chinese: kana, and Hangul.
+_KANA = re.compile(r"[\u3040-\u30ff]")
+_HANGUL = re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")
+
+
+def _japanese_or_korean(data: bytes) -> str:
+    """``"Japanese (cp932)"`` or ``"Korean (cp949)"`` when the bytes are Japanese or Korean text in an encoding of its
+    own (Shift-JIS, EUC-JP, EUC-KR), which GB18030 would decode to garbage; else "". Decided by charset-normalizer's
+    language models on the first 64 KB, and confirmed on the text so decoded, which must be long enough to tell
+    (100 characters besides ASCII) and read as its language does: a Japanese text holds kana; a Korean one is mostly
+    Hangul with spaces between its words (a Chinese text in GBK read as EUC-KR is Hangul too, but unspaced)."""
+    try:
+        from charset_normalizer import from_bytes
+    except ImportError:  # a dependency of PlanQA (and of pdfminer); without it the text is read as Chinese
+        return ""
+    best = from_bytes(data[:65536]).best()
+    if best is None or best.language not in ("Japanese", "Korean"):
+        return ""
+    try:
+        sample = data[:65536].decode(best.encoding, errors="ignore")[:4096]
+    except LookupError:
+        return ""
+    wide = "".join(ch for ch in sample if not ch.isascii() and not ch.isspace())
+    if len(wide) < 100:
+        return ""
+    if best.language == "Japanese":
+        confirmed = len(_KANA.findall(wide)) >= 0.1 * len(wide)
+    else:
+        confirmed = len(_HANGUL.findall(wide)) >= 0.5 * len(wide) and sample.count(" ") >= 0.08 * len(wide)
+    return f"{best.language} ({best.encoding})" if confirmed else ""
 
 
 def _decoded(data: bytes, encodings: list[str]) -> list[tuple[str, str]]:

@@ -37,13 +37,16 @@ def read_pdf(name: str, data: bytes) -> ReadText:
     start = data.find(b"%PDF-", 0, 1024)
     if start < 0:
         raise DocumentError(f"{name}: not a PDF (no %PDF header); check the file, or give it the extension of its real format")
-    if b"%%EOF" not in data[-2048:]:
+    end = data.rfind(b"%%EOF")
+    if end < start:
         raise DocumentError(f"{name}: truncated PDF (no end-of-file marker); download or copy the complete file again")
+    # Bytes after the last %%EOF (zeros a download or a mail client padded it with) are not the PDF's.
+    data = data[: end + len(b"%%EOF")]
     from pypdf import PdfReader
 
     try:
         reader = PdfReader(io.BytesIO(data[start:]), strict=False)
-        if reader.is_encrypted and not _decrypts_without_password(reader):
+        if reader.is_encrypted and not _decrypts_without_password(name, reader):
             raise DocumentError(f"{name}: encrypted PDF (needs a password); decrypt it or export the text")
         # a PDF's text layer often spells characters as radicals or compatibility forms (（⼀）部⻔): read as shown
         pages = [unify_radicals(page.extract_text() or "") for page in reader.pages]
@@ -111,11 +114,16 @@ def _second_extractor(data: bytes, pages: list[str], numbers: list[int], notes: 
         notes.append(f"text of page(s) {', '.join(map(str, taken))} read with PDFium (pypdf's had replacement characters or little Chinese)")
 
 
-def _decrypts_without_password(reader) -> bool:  # type: ignore[no-untyped-def]
-    """An owner-password-only PDF (printing/copying restricted) opens with the empty user password."""
+def _decrypts_without_password(name: str, reader) -> bool:  # type: ignore[no-untyped-def]
+    """An owner-password-only PDF (printing/copying restricted) opens with the empty user password. AES needs the
+    ``cryptography`` package (a dependency of PlanQA): without it the file is refused saying so."""
+    from pypdf.errors import DependencyError
+
     try:
         return bool(reader.decrypt(""))
-    except Exception:  # pypdf: DependencyError for AES without `cryptography`, NotImplementedError for odd handlers
+    except DependencyError as exc:
+        raise DocumentError(f"{name}: an AES-encrypted PDF, which needs the cryptography package; pip install cryptography") from exc
+    except Exception:  # NotImplementedError for odd security handlers
         return False
 
 
