@@ -46,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("paths", nargs="*", type=Path, help="files or folders (default: the sample plans, PLANQA_PLANS_DIR)")
     ingest.add_argument("--prune", action="store_true", help="remove stored plans whose file is no longer given")
     ingest.add_argument("--show", action="store_true", help="print each file's parsed clause tree; write nothing")
+    ingest.add_argument("--replace", action="store_true", help="let a file replace the stored plan of its name ingested from another path")
     _remote(ingest)
 
     search = sub.add_parser("search", help="ranked clauses for a question (hybrid retrieval)")
@@ -141,7 +142,7 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     store = open_store(settings, embeddings.model_id)
     ingestor = Ingestor(settings, store, embeddings)
     bar = _progress_bar(len(discover(paths)[0]))
-    report = ingestor.run(paths, prune=args.prune, progress=lambda name, n, total: bar(name))
+    report = ingestor.run(paths, prune=args.prune, progress=lambda name, n, total: bar(name), replace=args.replace)
     bar(None)
     print(report.table())
     print(f"store: {settings.store_path if settings.chroma_mode == 'embedded' else f'{settings.chroma_host}:{settings.chroma_port}'} "

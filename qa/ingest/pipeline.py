@@ -136,8 +136,12 @@ class Ingestor:
         paths: Iterable[Path],
         prune: bool = False,
         progress: Callable[[str, int, int], None] | None = None,
+        replace: bool = False,
     ) -> IngestReport:
         """Ingest every plan under ``paths``; with ``prune``, remove stored plans whose file is not among them.
+
+        A plan is its file: a changed file at the path a plan was ingested from updates it, but a different file
+        with the same name (so the same doc id) is refused, unless ``replace`` says it is to replace that plan.
 
         Read together: an attachment as a file of its own is stored once every file is read, with what the notice among
         them that lists it gives (:func:`~qa.ingest.documents.link_attachments`); the others as they are read."""
@@ -164,12 +168,12 @@ class Ingestor:
             if awaits_notice(doc):
                 waiting.append((path, doc, result))
             else:
-                self._store_one(doc, path, committed, result)
+                self._store_one(doc, path, committed, result, replace)
         if waiting:
             linked = link_attachments([*notices, *(doc for _, doc, _ in waiting if all(doc is not n for n in notices))])
             by_id = {doc.info.doc_id: doc for doc in linked}
             for path, doc, result in waiting:
-                self._store_one(by_id[doc.info.doc_id], path, committed, result)
+                self._store_one(by_id[doc.info.doc_id], path, committed, result, replace)
         if prune:
             for doc_id in sorted(set(committed) - set(seen_ids)):
                 self.store.delete_document(doc_id)
@@ -195,8 +199,9 @@ class Ingestor:
             doc = self.read(path, doc_id)
         return result, doc
 
-    def _store_one(self, doc: Document, path: Path, committed: dict, result: FileResult) -> None:
-        """Store a read document unless its hash is committed already; ``result`` says what happened."""
+    def _store_one(self, doc: Document, path: Path, committed: dict, result: FileResult, replace: bool = False) -> None:
+        """Store a read document unless its hash is committed already, or (without ``replace``) it is another file
+        than the one its stored plan was ingested from; ``result`` says what happened."""
         started = time.perf_counter()
         doc_id, info = doc.info.doc_id, doc.info
         with _reported(path, result, started):
@@ -208,6 +213,12 @@ class Ingestor:
                 result.status = "unchanged"
                 result.chunks = int(record.metadata.get("chunks", 0))
                 return
+            stored_from = str(record.metadata.get("source_path", "")) if record is not None else ""
+            if stored_from and stored_from != str(path.resolve()) and not replace:  # plans stored before paths were kept: as before
+                raise DocumentError(
+                    f"{path}: another file than the stored plan {doc_id!r} of the same name, which was ingested from "
+                    f"{stored_from}; to replace that plan with this file, ingest it with --replace; to keep both, rename this file"
+                )
             chunks = chunk_document(doc, self.settings.max_chunk_tokens, self.embeddings.count_tokens)
             check_chunks(path.name, len(chunks))  # before the embedding work they would cost
             vectors, embedded = self._vectors(chunks)
@@ -252,6 +263,7 @@ class Ingestor:
             "kind": info.kind,
             "date": info.date,
             "source_name": path.name,
+            "source_path": str(path.resolve()),  # the plan's identity: another file of the same name does not replace it
             "encoding": doc.encoding,
             "clauses": len(doc.clauses),
             "chunks": chunks,
