@@ -128,3 +128,40 @@ def test_a_docx_list_with_a_huge_start_or_level_is_read_without_spelling_it_out(
     lines = read_docx("plan.docx", out.getvalue()).text.splitlines()
     assert lines[0].startswith("1000000000000") and lines[0].endswith("总体目标")
     assert lines[1].startswith("1000000000001") and lines[2] == "完成任务。"
+
+
+def test_a_docx_cell_spanning_a_billion_columns_is_read_as_a_table_of_word_size() -> None:
+    import io
+    import re
+    import zipfile
+
+    from qa.ingest.documents import build_document
+    from tests.formats import make_docx
+
+    source = zipfile.ZipFile(io.BytesIO(make_docx([("一、主要指标", None)], table=[["指标", "目标值"], ["孕产妇死亡率", "≤18"], ["婴儿死亡率", "≤5"]])))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "word/document.xml":  # the header's first cell spans 10^9 columns, a row starts at 10^9
+                data = re.sub(rb"<w:tcPr>", b'<w:tcPr><w:gridSpan w:val="1000000000"/>', data, count=1)
+                data = data.replace(b"<w:tr>", b'<w:tr><w:trPr><w:gridBefore w:val="1000000000"/></w:trPr>', 1)
+            target.writestr(info.filename, data)
+    doc = build_document("plan.docx", out.getvalue())
+    rows = [c.text for c in doc.clauses if c.kind == "table_row"]
+    assert len(rows) == 2 and "孕产妇死亡率" in rows[0] and "≤18" in rows[0]
+
+
+def test_cutting_a_run_on_sentence_counts_a_few_budgets_of_it_per_part() -> None:
+    from qa.ingest.chunking import pack
+
+    counted: list[int] = []
+
+    def count(text: str) -> int:
+        counted.append(len(text))
+        return len(text)
+
+    sentence = "健康促进行动，" * 15_000  # 105,000 characters without a sentence end
+    parts = pack([sentence], 500, count)
+    assert "".join(parts) == sentence and all(len(p) == 500 for p in parts[:-1]) and len(parts) == 210
+    assert sum(counted) < 50 * len(sentence)  # linear: counting the whole rest at each cut would be ~200 times it

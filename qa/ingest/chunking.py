@@ -45,13 +45,14 @@ class Chunk:
 def pack(sentences: list[str], budget: int, count: Callable[[str], int]) -> list[str]:
     """Greedily group consecutive sentences into parts of at most ``budget`` tokens.
 
-    A single sentence over budget is cut at the character that reaches the budget (rare: a run-on list).
+    A single sentence over budget is cut at the character that reaches the budget (rare: a run-on list); the work is
+    linear in its length (the budget is looked for in a prefix a few budgets long).
     """
     parts: list[str] = []
     current = ""
     for sentence in sentences:
-        while count(sentence) > budget:
-            cut = _longest_prefix(sentence, budget, count)
+        while (over := _over_budget(sentence, budget, count)) is not None:
+            cut = _longest_prefix(sentence[:over], budget, count)
             if current:
                 parts.append(current)
                 current = ""
@@ -64,6 +65,18 @@ def pack(sentences: list[str], budget: int, count: Callable[[str], int]) -> list
     if current:
         parts.append(current)
     return parts
+
+
+def _over_budget(text: str, budget: int, count: Callable[[str], int]) -> int | None:
+    """The length of a prefix of ``text`` already over ``budget`` tokens (None when all of it fits): counted on
+    growing prefixes, so cutting a long run-on sentence counts a few budgets' worth of it per part, not all of it."""
+    size = max(budget, 64) * 4
+    while True:
+        if count(text[:size]) > budget:
+            return size
+        if size >= len(text):
+            return None
+        size *= 2
 
 
 def _longest_prefix(text: str, budget: int, count: Callable[[str], int]) -> int:

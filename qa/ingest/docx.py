@@ -19,6 +19,8 @@ from qa.text import chinese_numeral
 MAX_UNZIPPED_BYTES = 256 * 1024 * 1024
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+# Word's tables have at most 63 columns; a hostile gridSpan or gridBefore of 10^9 is read as this many, not looped over.
+_MAX_COLUMNS = 64
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Compound File: an old .doc, or an encrypted .docx
 
 
@@ -107,11 +109,11 @@ def read_table(tbl) -> Table:  # type: ignore[no-untyped-def]
     rows: list[tuple[Cell, ...]] = []
     header_rows, in_header = 0, True
     for tr in tbl.iterchildren(_W + "tr"):
-        col = _int_val(tr.find(f"{_W}trPr/{_W}gridBefore"), 0)
+        col = min(max(0, _int_val(tr.find(f"{_W}trPr/{_W}gridBefore"), 0)), _MAX_COLUMNS)
         above = {c.col: c for c in rows[-1]} if rows else {}
         cells = []
         for tc in tr.iterchildren(_W + "tc"):
-            span = max(1, _int_val(tc.find(f"{_W}tcPr/{_W}gridSpan"), 1))
+            span = min(max(1, _int_val(tc.find(f"{_W}tcPr/{_W}gridSpan"), 1)), _MAX_COLUMNS)
             merge = tc.find(f"{_W}tcPr/{_W}vMerge")
             continues = merge is not None and merge.get(_W + "val", "continue") == "continue" and col in above
             if continues:
