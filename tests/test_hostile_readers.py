@@ -128,3 +128,14 @@ def test_chinese_in_gbk_and_big5_is_still_read_short_or_long() -> None:
         assert decode_text(text.encode("gbk"), "plan.txt") == (text, "gb18030")
     traditional = "一、切實強化「一老一幼」健康服務\n（一）加強職業病防治工作，從嚴管理幹部。\n" * 10
     assert decode_text(traditional.encode("big5"), "plan.txt") == (traditional, "big5")
+
+
+def test_a_pdf_of_more_pages_than_the_budget_is_refused_before_its_pages_are_read() -> None:
+    from qa.ingest.limits import limits
+    from qa.ingest.pdf import read_pdf
+    from qa.ingest.readtext import DocumentError
+
+    pages = limits().max_pdf_pages + 1
+    pdf = make_pdf([f"{n}.推进第{n}项工作。" for n in range(1, pages + 1)], lines_per_page=1, page_number=None)
+    with pytest.raises(DocumentError, match=rf"^long\.pdf: {pages:,} pages \(the limit is {pages - 1:,}\); split the PDF"):
+        read_pdf("long.pdf", pdf)

@@ -22,6 +22,7 @@ class Limits:
     max_chunks: int
     max_docx_xml_mb: float
     max_docx_ratio: float
+    max_pdf_pages: int
     max_html_elements: int
     max_html_depth: int
 

@@ -16,6 +16,7 @@ import io
 import re
 from collections import Counter
 
+from qa.ingest.limits import limits
 from qa.ingest.markers import starts_clause
 from qa.ingest.pdf_tables import TABLE_MARK, PageTable, find_pdf_tables, join_continued, may_hold_table
 from qa.ingest.readtext import DocumentError, ReadText
@@ -48,6 +49,8 @@ def read_pdf(name: str, data: bytes) -> ReadText:
         reader = PdfReader(io.BytesIO(data[start:]), strict=False)
         if reader.is_encrypted and not _decrypts_without_password(name, reader):
             raise DocumentError(f"{name}: encrypted PDF (needs a password); decrypt it or export the text")
+        if (count := len(reader.pages)) > (limit := limits().max_pdf_pages):
+            raise DocumentError(f"{name}: {count:,} pages (the limit is {limit:,}); split the PDF into files of its parts")
         # a PDF's text layer often spells characters as radicals or compatibility forms (（⼀）部⻔): read as shown
         pages = [unify_radicals(page.extract_text() or "") for page in reader.pages]
         candidates = [n for n, page in enumerate(reader.pages, start=1) if may_hold_table(page)]
