@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 MAX_HISTORY_TURNS = 8  # a conversation's earlier turns one question may carry (cost bound)
 MAX_FILTER_VALUES = 20
 MAX_K = 50
+MAX_UPLOAD_FILES = 20  # files in one POST /api/v1/plans
 
 
 class _Out(BaseModel):

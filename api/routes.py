@@ -113,6 +113,8 @@ def _staff_routes(api: APIRouter) -> None:
     def upload(request: Request, files: Files, who: Staff) -> Any:
         """Upload plans in any accepted format and ingest them (checked as the 知识库 tab checks them)."""
         ctx = context(request)
+        if len(files) > models.MAX_UPLOAD_FILES:
+            raise ApiError(413, f"{len(files)} files: at most {models.MAX_UPLOAD_FILES} per upload; send them in batches", code="too_many_files")
         with tempfile.TemporaryDirectory(prefix="planqa-upload-") as tmp:
             saved = []
             for number, upload in enumerate(files):

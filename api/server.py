@@ -34,7 +34,6 @@ from ui.limits import AnswerGate, Busy, GatedAssistant
 log = logging.getLogger("planqa.server")
 STAFF_PATH = "/staff"
 MAX_BODY_BYTES = 1 << 20  # JSON bodies of both APIs; uploads may be max_file_mb per file
-MAX_UPLOAD_FILES = 20
 _UPLOADS = re.compile(r"^/gradio_api/upload(_progress)?/?$")  # the public chat's Gradio upload routes (it has no file input)
 _BODY_PATHS = ("/api/", "/v1/")
 
@@ -106,15 +105,14 @@ def create_app(assistant: Any, settings: Settings, users: dict[str, str] | None 
 
     options = mount_options(settings)
     if not settings.public:
-        staff_settings = settings.replace(public=False)
         login = {"auth": async_authenticator(users, LoginGuard()), "auth_message": "PlanQA 工作人员登录"} if users else {}
-        staff_demo = queue(build_app(gated, staff_settings), settings)
+        staff_demo = queue(build_app(gated, settings), settings)
         gr.mount_gradio_app(app, staff_demo, path=STAFF_PATH, ssr_mode=False, server_name=settings.app_host, server_port=settings.app_port,
                             **options, **login)
         guard.staff_session = _staff_session(app, bool(users))
     public_demo = queue(build_app(gated, settings.replace(public=True)), settings)
     gr.mount_gradio_app(app, public_demo, path="/", ssr_mode=False, server_name=settings.app_host, server_port=settings.app_port, **options)
-    upload_cap = int(settings.max_file_mb * 1024 * 1024) * MAX_UPLOAD_FILES + (1 << 20)
+    upload_cap = int(settings.max_file_mb * 1024 * 1024) * models.MAX_UPLOAD_FILES + (1 << 20)
     app.add_middleware(Edge, upload_cap=upload_cap)
     return app
 

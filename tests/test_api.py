@@ -194,6 +194,8 @@ def test_staff_routes_need_a_staff_key(staff: Running) -> None:
     assert staff.http.get("/api/v1/plans", headers=staff.headers("pq_not-a-key")).status_code == 401
     assert staff.http.get("/api/v1/plans", headers={"Authorization": "Basic abc"}).status_code == 401
     assert staff.http.get("/api/v1/plans", headers=staff.headers("sk-anything")).status_code == 200  # an OpenAI client's dummy key: no key
+    many = [("files", (f"p{i}.txt", b"x")) for i in range(21)]
+    assert staff.http.post("/api/v1/plans", headers=staff.headers(staff.staff_key), files=many).json()["error"]["code"] == "too_many_files"
 
 
 def test_staff_upload_is_answered_from_by_the_public_chat_of_the_same_server(staff: Running) -> None:
