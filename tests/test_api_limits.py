@@ -216,3 +216,23 @@ def test_the_chats_rate_limit_weighs_long_questions_too() -> None:
     limits = Limits.for_settings(Settings(public=True, rate_limit_per_minute=5, max_question_chars=500))
     assert limits.check("托" * 450, "1.2.3.4") is None  # 5 units
     assert "每分钟最多 5 个问题" in (limits.check("托", "1.2.3.4") or "")
+
+
+def test_a_busy_server_tells_the_chat_so_instead_of_failing() -> None:
+    from qa.answer.answers import Answer
+    from ui.limits import GatedAssistant
+
+    class Slow:
+        answerer_name = "extractive"
+
+        def ask_stream(self, question: str, *args, **kwargs):  # type: ignore[no-untyped-def]
+            yield "答"
+            yield Answer(question, "答")
+
+    gate = AnswerGate(slots=1, max_waiting=0)
+    gated = GatedAssistant(Slow(), gate)
+    stream = gated.ask_stream("问")
+    assert next(stream) == "答" and gate.active == 1  # a slot held while the stream runs
+    *pieces, busy = list(gated.ask_stream("又问"))
+    assert busy.refused and "服务繁忙" in busy.text and pieces == [busy.text]
+    assert isinstance(list(stream)[-1], Answer) and gate.active == 0

@@ -121,9 +121,21 @@ class GatedAssistant:
         with self.gate.slot():
             return self.inner.search(*args, **kwargs)
 
-    def ask_stream(self, *args: Any, **kwargs: Any) -> Iterator[Any]:
-        with self.gate.slot():  # held until the stream ends or is closed
-            yield from self.inner.ask_stream(*args, **kwargs)
+    def ask_stream(self, question: str, *args: Any, **kwargs: Any) -> Iterator[Any]:
+        """The assistant's stream with a slot held until it ends or is closed; when the server is busy, the chat
+        gets a refusal that says so (the HTTP APIs hold the gate themselves and answer 503)."""
+        from qa.answer.answers import Answer
+
+        try:
+            self.gate.acquire()
+        except Busy as busy:
+            yield str(busy)
+            yield Answer(question, str(busy), refused=True, answerer=self.inner.answerer_name, notices=[str(busy)])
+            return
+        try:
+            yield from self.inner.ask_stream(question, *args, **kwargs)
+        finally:
+            self.gate.release()
 
 
 def question_cost(question: str, history_turns: int = 0) -> int:
