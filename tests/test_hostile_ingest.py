@@ -165,3 +165,14 @@ def test_cutting_a_run_on_sentence_counts_a_few_budgets_of_it_per_part() -> None
     parts = pack([sentence], 500, count)
     assert "".join(parts) == sentence and all(len(p) == 500 for p in parts[:-1]) and len(parts) == 210
     assert sum(counted) < 50 * len(sentence)  # linear: counting the whole rest at each cut would be ~200 times it
+
+
+def test_an_article_under_190_nested_divs_in_an_8_mb_page_is_found() -> None:
+    from qa.ingest.html import read_html
+
+    items = "".join(f"<p>{i}.推进第{i}项健康促进工作，完成年度任务。</p>" for i in range(1, 2000))
+    menu = "<div class='nav'><a href='/'>首页</a><a href='/a'>信息公开</a></div>"
+    page = "<html><body>" + menu + "<div>" * 190 + "<p>一、目标</p>" + items + ("<p>" + "健康促进行动，" * 1400 + "</p>") * 300
+    page += "</div>" * 190 + "</body></html>"
+    lines = read_html("page.html", page.encode()).text.split("\n")
+    assert lines[0] == "一、目标" and lines[1999] == "1999.推进第1999项健康促进工作，完成年度任务。" and len(lines) == 2300

@@ -33,7 +33,7 @@ def decode_text(data: bytes, name: str) -> tuple[str, str]:
     if not data.strip():
         raise DocumentError(f"{name}: the file is empty; nothing to ingest")
     if signature := _signature(data):
-        raise DocumentError(f"{name}: the bytes of {signature['format']}, not text; {signature['fix']}")
+        raise DocumentError(f"{name}: binary content, the bytes of {signature['format']}, not text; {signature['fix']}")
     bom = next((enc for bom, enc in BOMS if data.startswith(bom)), None)
     if bom:
         texts = _decoded(data, [bom])

@@ -121,18 +121,43 @@ def _is_furniture(tag) -> bool:  # type: ignore[no-untyped-def]
 
 def _text_weight(tag) -> int:  # type: ignore[no-untyped-def]
     """Characters of text in ``tag`` outside links (menus are mostly links; an article mostly not)."""
-    total = len(re.sub(r"\s+", "", tag.get_text()))
-    links = sum(len(re.sub(r"\s+", "", a.get_text())) for a in tag.find_all("a"))
-    return total - links
+    return _text_weights(tag)[id(tag)]
+
+
+def _text_weights(root) -> dict[int, int]:  # type: ignore[no-untyped-def]
+    """:func:`_text_weight` of ``root`` and of every tag under it (by ``id``), in one pass from the leaves up: the
+    text of a tag (non-space characters of its strings) less that of the links under it, each link counted as
+    often as it is nested (as ``find_all("a")`` counts)."""
+    from bs4 import CData, NavigableString, Tag
+
+    total: dict[int, int] = {}
+    links: dict[int, int] = {}
+    stack = [(root, False)]
+    while stack:
+        tag, done = stack.pop()
+        if not done:
+            stack.append((tag, True))
+            stack.extend((child, False) for child in tag.contents if isinstance(child, Tag))
+            continue
+        text = linked = 0
+        for child in tag.contents:
+            if isinstance(child, Tag):
+                text += total[id(child)]
+                linked += links[id(child)] + (total[id(child)] if child.name == "a" else 0)
+            elif type(child) in (NavigableString, CData):
+                text += len(child) - sum(1 for ch in child if ch.isspace())
+        total[id(tag)], links[id(tag)] = text, linked
+    return {key: total[key] - links[key] for key in total}
 
 
 def _article(tag):  # type: ignore[no-untyped-def]
     """Descend from ``tag`` into the child holding most of its text while one child holds nearly all of it."""
+    weights = _text_weights(tag)  # once: weighing each level again would be quadratic in the nesting
     while True:
-        weight = _text_weight(tag)
+        weight = weights[id(tag)]
         children = [c for c in tag.find_all(recursive=False) if c.name not in {"p", "span", "a", "strong", "b", "em", "font"}]
-        best = max(children, key=_text_weight, default=None)
-        if best is None or weight == 0 or _text_weight(best) < 0.8 * weight:
+        best = max(children, key=lambda c: weights[id(c)], default=None)
+        if best is None or weight == 0 or weights[id(best)] < 0.8 * weight:
             return tag
         tag = best
 
