@@ -17,7 +17,7 @@ import sys
 import zipfile
 from pathlib import Path
 
-from tests.formats import TYPED, make_docx
+from tests.formats import TYPED, make_docx, make_pdf
 
 GOOD = "\n".join(TYPED) + "\n"
 # A clause of realistic words: a line 7 characters a phrase.
@@ -79,7 +79,47 @@ def write_corpus(folder: Path) -> dict[str, str]:
     expected["bomb.docx"] = "unpacks to 41 MB (the limit is 32 MB)"
     (folder / "packed.docx").write_bytes(padded_docx(4 * 1024 * 1024))
     expected["packed.docx"] = "times its packed size (the limit is 200; a zip bomb?)"
+    (folder / "locked.pdf").write_bytes(encrypted_pdf("user-secret"))
+    expected["locked.pdf"] = "encrypted PDF (needs a password)"
+    (folder / "pdf-bytes.txt").write_bytes(make_pdf(TYPED))
+    expected["pdf-bytes.txt"] = "binary content, the bytes of a PDF, not text; give it the extension .pdf"
+    (folder / "blank.txt").write_text("\u200b\u2060\ufeff。。，，！\n——……\n" * 50, encoding="utf-8")
+    expected["blank.txt"] = "no Chinese or Latin words in the text"
+    (folder / "sjis.txt").write_bytes(JAPANESE.encode("shift_jis"))
+    expected["sjis.txt"] = "Japanese (cp932) text, not Chinese"
+    (folder / "euckr.txt").write_bytes(KOREAN.encode("euc_kr"))
+    expected["euckr.txt"] = "Korean (cp949) text, not Chinese"
+    (folder / os.fsdecode(b"\xb8\xd3\xd6\xdd.txt")).write_text(GOOD, encoding="utf-8")  # a GBK name
+    expected[os.fsdecode(b"\xb8\xd3\xd6\xdd.txt")] = "the file name is not UTF-8 text"
     return expected
+
+
+# Files among the hostile ones that are plans, and must land: an AES PDF that needs no password, a PDF padded with
+# zeros after %%EOF, a name with ANSI escapes and a bidi override.
+LANDING = {"aes.pdf": 6, "padded.pdf": 6, "\x1b[2J\x1b[31mred.txt": 6, "evil\u202etxt.md": 6}
+
+
+def write_landing(folder: Path) -> None:
+    """The plans of :data:`LANDING` (clause counts), written beside the hostile files."""
+    (folder / "aes.pdf").write_bytes(encrypted_pdf(""))
+    (folder / "padded.pdf").write_bytes(make_pdf(TYPED) + b"\0" * 4096)
+    (folder / "\x1b[2J\x1b[31mred.txt").write_text(GOOD, encoding="utf-8")
+    (folder / "evil\u202etxt.md").write_text(GOOD, encoding="utf-8")
+
+
+def encrypted_pdf(user: str) -> bytes:
+    """The typed plan as an AES-256 PDF with an owner password and ``user`` as the user password ("" for none)."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(make_pdf(TYPED))))
+    writer.encrypt(user_password=user, owner_password="owner-secret", algorithm="AES-256")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+JAPANESE = "健康増進計画について、市民の皆様の健康づくりを支援するため、次のとおり取り組みます。一、目標　すべての市民が健やかに暮らせるまちを目指します。\n" * 8
+KOREAN = "건강 증진 계획에 대하여 시민 여러분의 건강을 지원하기 위해 다음과 같이 추진합니다. 一、목표 모든 시민이 건강하게 살 수 있는 도시를 지향합니다.\n" * 8
 
 
 def main(folder: str) -> int:
@@ -93,7 +133,7 @@ def main(folder: str) -> int:
     embeddings = CountingEmbeddings()
     report = Ingestor(settings, InMemoryClauseStore(embeddings.model_id), embeddings).run([Path(folder)])
     for r in report.results:
-        print(json.dumps({"name": r.name, "status": r.status, "clauses": r.clauses, "message": r.message}, ensure_ascii=False))
+        print(json.dumps({"name": r.name, "status": r.status, "clauses": r.clauses, "message": r.message}))  # ASCII: names may not be UTF-8
     return 0
 
 

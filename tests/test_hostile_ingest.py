@@ -13,24 +13,28 @@ from pathlib import Path
 import pytest
 
 from qa.ingest.markdown import read_markdown, strip_closing_hashes, strip_emphasis, strip_links
-from tests.hostile import write_corpus
+from qa.ingest.report import printable
+from tests.hostile import LANDING, write_corpus, write_landing
 
 ROOT = Path(__file__).resolve().parent.parent
 HANG = 300  # seconds: far over what the whole corpus takes; only a hang reaches it
 
 
-def test_each_hostile_file_is_a_named_failed_row_and_the_good_plan_lands(tmp_path: Path) -> None:
+def test_each_hostile_file_is_a_named_failed_row_and_the_good_plans_land(tmp_path: Path) -> None:
     expected = write_corpus(tmp_path / "plans")
+    write_landing(tmp_path / "plans")
     run = subprocess.run(
         [sys.executable, "-m", "tests.hostile", str(tmp_path / "plans")], cwd=ROOT, capture_output=True, text=True, timeout=HANG
     )
     assert run.returncode == 0, run.stderr[-2000:]
     results = {r["name"]: r for r in map(json.loads, run.stdout.splitlines())}
-    assert results["good.txt"]["status"] == "new" and results["good.txt"]["clauses"] == 6
+    for name, clauses in {"good.txt": 6, **LANDING}.items():
+        assert (results[name]["status"], results[name]["clauses"]) == ("new", clauses), (name, results[name])
     for name, phrase in expected.items():
         result = results[name]
-        assert result["status"] == "failed" and phrase in result["message"] and name in result["message"], (name, result)
-    assert set(results) == {"good.txt", *expected}
+        assert result["status"] == "failed" and phrase in result["message"] and printable(name) in result["message"], (name, result)
+    assert set(results) == {"good.txt", *LANDING, *expected}
+    assert "Traceback" not in run.stderr and "could not be ingested" not in run.stdout  # nothing reached the last resort
 
 
 @pytest.mark.parametrize(
