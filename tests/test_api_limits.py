@@ -236,3 +236,40 @@ def test_a_busy_server_tells_the_chat_so_instead_of_failing() -> None:
     *pieces, busy = list(gated.ask_stream("又问"))
     assert busy.refused and "服务繁忙" in busy.text and pieces == [busy.text]
     assert isinstance(list(stream)[-1], Answer) and gate.active == 0
+
+
+def test_other_requests_are_served_while_passwords_are_checked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The red-team run froze every request while logins hashed on the event loop: here /healthz answers while two
+    slow logins (real PBKDF2, 1.5M rounds) are being checked (an order of events, not a time limit)."""
+    import httpx
+
+    import ui.auth
+
+    users = {"alice": hash_password("right", iterations=1_500_000), "bob": hash_password("right", iterations=1_500_000)}
+    checking = threading.Event()
+    original = ui.auth.verify_password
+
+    def verify(password: str, stored: str) -> bool:
+        checking.set()
+        return original(password, stored)
+
+    monkeypatch.setattr(ui.auth, "verify_password", verify)
+    running = Running(tmp_path, users=users)
+    done: list[str] = []
+    try:
+        def login(name: str) -> None:
+            with httpx.Client(base_url=running.url, timeout=120) as client:
+                client.post("/staff/login", data={"username": name, "password": "wrong"})
+            done.append(name)
+
+        threads = [threading.Thread(target=login, args=(name,)) for name in ("alice", "bob")]
+        for t in threads:
+            t.start()
+        assert checking.wait(60)  # a password is being hashed now
+        health = running.http.get("/healthz")
+        done.append("healthz")
+        for t in threads:
+            t.join(120)
+        assert health.status_code == 200 and done[0] == "healthz", done
+    finally:
+        running.stop()
