@@ -132,7 +132,9 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     if args.show:
         return _show(paths, settings)
     if settings.server_url:
-        return _ingest_remote(args, paths, settings)
+        from api.commands import ingest
+
+        return ingest(settings, paths, prune=args.prune)
 
     from backends import lock_store, open_store
     from qa.embeddings import make_embeddings
@@ -148,27 +150,6 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     print(f"store: {settings.store_path if settings.chroma_mode == 'embedded' else f'{settings.chroma_host}:{settings.chroma_port}'} "
           f"collection {store.collection_name}")
     return 1 if report.failed else 0
-
-
-def _ingest_remote(args: argparse.Namespace, paths: list[Path], settings: Settings) -> int:
-    """Upload the files through the server (it saves them in its upload folder and ingests them)."""
-    from api.client import ServerClient
-    from qa.ingest.pipeline import discover
-
-    if args.prune:
-        print("planqa ingest: --prune works on the store itself; with --server, delete plans at /staff or DELETE /api/v1/plans/ID", file=sys.stderr)
-        return 2
-    files, problems = discover(paths)
-    for problem in problems:
-        print(f"{problem.name}: {problem.status}: {problem.message}", file=sys.stderr)
-    report = ServerClient(settings.server_url, settings.api_key).upload(files)
-    for row in report["results"]:
-        print(f"{row['status']:<9} {row['name']}  {row['doc_id']}  {row['clauses']} clauses  {row['message']}".rstrip())
-    for problem in report["problems"]:
-        print(f"refused   {problem}")
-    print(f"server {settings.server_url}: {len(report['results'])} files in {report['seconds']:.1f} s")
-    failed = report["problems"] or any(r["status"] == "failed" for r in report["results"]) or any(p.status == "failed" for p in problems)
-    return 1 if failed else 0
 
 
 def _show(paths: list[Path], settings: Settings) -> int:
@@ -261,16 +242,9 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print(json.dumps(payload, ensure_ascii=False))
         return 0
-    if payload["uncovered"]:
-        print(f"note: no stored plan covers {', '.join(payload['uncovered'])}")
-    if any(payload["filters"].values()):
-        print(f"filters: {payload['filters']}")
-    for rank, hit in enumerate(payload["hits"], start=1):
-        text = hit["text"].replace("\n", " ")
-        print(f"{rank:>2}. {hit['score']:.4f}  《{hit['title']}》{hit['path_label']}  (dense #{hit['dense_rank'] or '-'} {hit['dense_score']:.3f}, "
-              f"lexical #{hit['lexical_rank'] or '-'} {hit['lexical_score']:.2f})")
-        print(f"    {text[:120]}{'…' if len(text) > 120 else ''}")
-    print(f"({payload['timings'].get('total_ms', 0):.0f} ms)")
+    from api.commands import print_hits
+
+    print_hits(payload)
     return 0
 
 
@@ -303,20 +277,9 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print(json.dumps(answer, ensure_ascii=False))
         return 0
-    print(answer["answer"])
-    for notice in answer["notices"]:
-        print(f"! {notice}")
-    if answer["citations"]:
-        print()
-        for c in answer["citations"]:
-            office = f"  〔责任处室：{c['office']}〕" if c["office"] else ""
-            print(f"[{c['marker']}] {c['label']}{office}")
-            print(f"    {c['text'].replace(chr(10), ' ')}")
-    if answer["dropped"]:
-        print("\ndropped by the grounding check:")
-        for part in answer["dropped"]:
-            print(f"  - {part}")
-    print(f"\n({answer['answerer']}, {answer['timings'].get('total_ms', 0):.0f} ms)")
+    from api.commands import print_answer
+
+    print_answer(answer)
     return 0
 
 
@@ -423,20 +386,9 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_keys(args: argparse.Namespace, settings: Settings) -> int:
     """``planqa keys create|list|revoke``: the server's API keys in ``api_keys_path``."""
-    from api.keys import KeyStore
+    from api.commands import keys
 
-    keys = KeyStore(settings.api_keys_path)
-    if args.keys_command == "create":
-        record, secret = keys.create(args.role, args.label)
-        print(secret)
-        print(f"id {record.id}, role {record.role}; stored hashed in {keys.path}: this is the only time the key is shown", file=sys.stderr)
-    elif args.keys_command == "list":
-        for k in keys.all():
-            print(f"{k.id}  {k.role:<6}  {k.created}  {'revoked ' + k.revoked if k.revoked else 'active'}  {k.label}".rstrip())
-    else:
-        record = keys.revoke(args.key_id)
-        print(f"revoked {record.id} ({record.role}) at {record.revoked}")
-    return 0
+    return keys(settings, args.keys_command, getattr(args, "role", ""), getattr(args, "label", ""), getattr(args, "key_id", ""))
 
 
 COMMANDS = {"ingest": cmd_ingest, "search": cmd_search, "ask": cmd_ask, "serve": cmd_serve, "keys": cmd_keys}
