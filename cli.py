@@ -134,7 +134,7 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     if settings.server_url:
         from api.commands import ingest
 
-        return ingest(settings, paths, prune=args.prune)
+        return ingest(settings, paths, prune=args.prune, replace=args.replace)
 
     from backends import lock_store, open_store
     from qa.embeddings import make_embeddings

@@ -29,13 +29,14 @@ def keys(settings: Settings, command: str, role: str = "", label: str = "", key_
     return 0
 
 
-def ingest(settings: Settings, paths: list[Path], prune: bool = False) -> int:
+def ingest(settings: Settings, paths: list[Path], prune: bool = False, replace: bool = False) -> int:
     """Upload the files through the server at ``server_url`` (it keeps them in its upload folder and ingests them)."""
     from api.client import ServerClient
     from qa.ingest.pipeline import discover
 
-    if prune:
-        print("planqa ingest: --prune works on the store itself; with --server, delete plans at /staff or DELETE /api/v1/plans/ID", file=sys.stderr)
+    if prune or replace:
+        print(f"planqa ingest: {'--prune' if prune else '--replace'} works on the store itself, not through --server; delete a plan at /staff "
+              "or with DELETE /api/v1/plans/ID, then upload", file=sys.stderr)
         return 2
     files, problems = discover(paths)
     for problem in problems:
