@@ -18,7 +18,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match, Mount
 
@@ -110,6 +110,10 @@ def create_app(assistant: Any, settings: Settings, users: dict[str, str] | None 
         gr.mount_gradio_app(app, staff_demo, path=STAFF_PATH, ssr_mode=False, server_name=settings.app_host, server_port=settings.app_port,
                             **options, **login)
         guard.staff_session = _staff_session(app, bool(users))
+
+        @app.get(STAFF_PATH, include_in_schema=False)
+        def staff_page() -> RedirectResponse:  # /staff is the mount's /staff/, not the citizens' chat's 404
+            return RedirectResponse(STAFF_PATH + "/", status_code=308)
     public_demo = queue(build_app(gated, settings.replace(public=True)), settings)
     gr.mount_gradio_app(app, public_demo, path="/", ssr_mode=False, server_name=settings.app_host, server_port=settings.app_port, **options)
     upload_cap = int(settings.max_file_mb * 1024 * 1024) * models.MAX_UPLOAD_FILES + (1 << 20)

@@ -269,6 +269,8 @@ def test_public_mode_has_no_upload_route_of_any_kind(public: Running) -> None:
 def test_staff_mode_refuses_uploads_to_the_public_chat(staff: Running) -> None:
     assert staff.http.post("/gradio_api/upload", files=[("files", ("a.txt", b"x"))]).status_code == 404
     assert staff.http.get("/staff/config").status_code == 200  # the staff app is mounted (no logins configured here)
+    moved = staff.http.get("/staff")
+    assert moved.status_code == 308 and moved.headers["location"] == "/staff/"
 
 
 def test_keys_command_creates_lists_and_revokes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
