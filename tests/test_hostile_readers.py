@@ -139,3 +139,44 @@ def test_a_pdf_of_more_pages_than_the_budget_is_refused_before_its_pages_are_rea
     pdf = make_pdf([f"{n}.推进第{n}项工作。" for n in range(1, pages + 1)], lines_per_page=1, page_number=None)
     with pytest.raises(DocumentError, match=rf"^long\.pdf: {pages:,} pages \(the limit is {pages - 1:,}\); split the PDF"):
         read_pdf("long.pdf", pdf)
+
+
+PIECES = ["附件", "附 件", "1", "：", "一、", "（一）", "1.", "第一条", "——", "专栏1", " ", " " * 300, "\u3000" * 120, "⼀", "推进工作", "，", "。", "a" * 200]
+
+
+@pytest.mark.parametrize("pieces", [["附件", " " * 300], ["附件", " " * 300, "x"], ["——", " " * 300, "推进"], ["一、", "a" * 300], ["（⼀）", "推进" * 200]])
+def test_the_marker_read_on_a_texts_head_is_the_marker_of_the_whole_text(pieces: list[str]) -> None:
+    from qa.ingest.markers import MARKER_START, marker_start
+    from qa.normalize import unify_radicals
+
+    text = "".join(pieces)
+    whole = MARKER_START.match(unify_radicals(text))
+    head = marker_start(text)
+    assert (head and head.span()) == (whole and whole.span())
+
+
+def test_the_marker_read_on_a_texts_head_agrees_on_generated_texts() -> None:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from qa.ingest.markers import MARKER_START, marker_start
+    from qa.normalize import unify_radicals
+
+    @settings(max_examples=400, deadline=None)
+    @given(st.lists(st.sampled_from(PIECES), min_size=1, max_size=8))
+    def agree(pieces: list[str]) -> None:
+        text = "".join(pieces)
+        whole, head = MARKER_START.match(unify_radicals(text)), marker_start(text)
+        assert (head and head.span()) == (whole and whole.span())
+
+    agree()
+
+
+def test_a_sentence_wrapped_over_40_000_lines_is_one_paragraph_and_50_001_lines_are_refused() -> None:
+    from qa.ingest.documents import DocumentError, build_document
+
+    lines = [f"{n}.5万人，" for n in range(2, 40_000)]  # not numbered (2.5万 is a figure): one sentence wrapped
+    clauses = parse_plan("一、目标\n1.推进，\n" + "\n".join(lines) + "\n").clauses
+    assert len(clauses) == 1 and clauses[0].text == "1.推进，" + "".join(lines)
+    with pytest.raises(DocumentError, match=r"^many\.txt: 50,001 lines of text \(the limit is 50,000\); split the plan"):
+        build_document("many.txt", ("推进工作。\n" * 50_000 + "完成").encode())

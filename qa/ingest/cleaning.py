@@ -283,6 +283,7 @@ def _continues(previous: str, line: str) -> bool:
 
 def ends_mid_sentence(previous: str) -> bool:
     """``previous`` stops mid-sentence: no sentence end, and prose (sentence punctuation) after its marker."""
-    marker = marker_start(previous)
-    prose = previous[marker.end() :] if marker else previous  # "一、目标任务": the 、 is the marker's
-    return not previous.endswith(LINE_ENDS) and bool(_MID_SENTENCE_PUNCT.search(prose))
+    if previous.endswith(LINE_ENDS):
+        return False
+    marker = marker_start(previous)  # "一、目标任务": the 、 is the marker's; searched from its end, not copied
+    return bool(_MID_SENTENCE_PUNCT.search(previous, marker.end() if marker else 0))

@@ -17,6 +17,7 @@ from qa.ingest.readtext import DocumentError
 @dataclass(frozen=True)
 class Limits:
     max_line_chars: int
+    max_lines: int
     max_clause_chars: int
     max_clauses: int
     max_chunks: int
@@ -34,7 +35,10 @@ def limits() -> Limits:
 
 
 def check_lines(name: str, text: str) -> None:
-    """Refuse a text with a line longer than ``max_line_chars`` (before the cleaner and parser read it)."""
+    """Refuse a text of more than ``max_lines`` lines or with a line longer than ``max_line_chars`` (before the
+    cleaner and parser read it)."""
+    if (lines := text.count("\n") + 1) > (most := limits().max_lines):
+        raise DocumentError(f"{name}: {lines:,} lines of text (the limit is {most:,}); split the plan into files of its parts")
     limit = limits().max_line_chars
     if len(text) <= limit:
         return

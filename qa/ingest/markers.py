@@ -44,8 +44,19 @@ _DASHLESS_HEADING = re.compile(r"^[^\s。,，、:：;；“”()（）]{2,14}(?:
 
 def marker_start(text: str) -> re.Match[str] | None:
     """The numbering marker of any style that opens ``text`` (no sequence check), radicals read as the characters they
-    show ("（⼀）" from a PDF text layer is (一)); one character for one, so the match's offsets hold in ``text``."""
-    return MARKER_START.match(unify_radicals(text))
+    show ("（⼀）" from a PDF text layer is (一)); one character for one, so the match's offsets hold in ``text``.
+
+    Read on the text's head (a marker is a few dozen characters): a paragraph that grows line by line is asked this
+    at each line, and reading all of it each time would be quadratic. The whole text is read when the head cannot
+    tell: it ends in white space (a run the patterns may go on with) or the match reaches its end (``附件`` alone)."""
+    head = text[:_HEAD]
+    m = MARKER_START.match(unify_radicals(head))
+    if len(text) > _HEAD and (head[-1].isspace() or (m is not None and m.end() == len(head))):
+        return MARKER_START.match(unify_radicals(text))
+    return m
+
+
+_HEAD = 256
 
 
 def starts_clause(text: str) -> bool:

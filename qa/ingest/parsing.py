@@ -96,6 +96,7 @@ class _Node:
     marker: Marker | None
     paragraphs: list[Paragraph]
     children: list[_Node] = field(default_factory=list)
+    child_styles: set[str] = field(default_factory=set)  # the marker styles among children, kept as they are added
     parent: _Node | None = None
     cited: bool = False  # a dash part line that is a level of its clauses' paths (——社会：)
 
@@ -169,6 +170,7 @@ def parse_plan(text: str) -> ParsedPlan:
                     stack.pop()
                 node = _Node(marker, [p], parent=stack[-1])
                 stack[-1].children.append(node)
+                stack[-1].child_styles.add(marker.style)
                 stack.append(node)
                 if marker.style not in ("dash", "annex", "box"):
                     last_number[marker.style] = marker.number
@@ -193,6 +195,7 @@ def parse_plan(text: str) -> ParsedPlan:
             number = len(article.paragraphs) + sum(1 for c in article.children if c.marker and c.marker.style == "paragraph") + 1
             kuan = _Node(Marker("paragraph", number, f"第{chinese_numeral(number)}款", p.text), [p], parent=article)
             article.children.append(kuan)
+            article.child_styles.add("paragraph")
             stack.append(kuan)
             continue
         node.paragraphs.append(p)
@@ -273,7 +276,7 @@ def _closes_box(marker: Marker, stack: list[_Node]) -> bool:
     if marker.style in ("part", "chapter", "section", "article", "annex", "box") or marker.style in _styles(stack):
         return True
     parent = stack[-1].parent
-    return parent is not None and any(c.marker is not None and c.marker.style == marker.style for c in parent.children)
+    return parent is not None and marker.style in parent.child_styles  # a set: a plan of many boxes stays linear
 
 
 def _styles(stack: list[_Node]) -> list[str]:
