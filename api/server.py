@@ -10,6 +10,7 @@ here, and in public mode there is no staff app and no upload route in the API.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import sys
@@ -29,13 +30,14 @@ from api.keys import KeyStore
 from qa.library import Library
 from qa.settings import Settings
 from ui.auth import CLIENT_ADDRESS, LoginGuard, async_authenticator
-from ui.limits import AnswerGate, Busy, GatedAssistant
+from ui.limits import AnswerGate, Busy, GatedAssistant, limit_status
 
 log = logging.getLogger("planqa.server")
 STAFF_PATH = "/staff"
 MAX_BODY_BYTES = 1 << 20  # JSON bodies of both APIs; uploads may be max_file_mb per file
 _UPLOADS = re.compile(r"^/gradio_api/upload(_progress)?/?$")  # the public chat's Gradio upload routes (it has no file input)
 _BODY_PATHS = ("/api/", "/v1/")
+_GRADIO_ASK = re.compile(r"^(/staff)?/gradio_api/(run|api)/ask/?$")  # Gradio's own API of the chat's ask
 
 
 def error(status: int, message: str, kind: str = "invalid_request_error", code: str = "", headers: dict[str, str] | None = None) -> JSONResponse:
@@ -57,6 +59,8 @@ class Edge:
         path = re.sub(r"/{2,}", "/", scope.get("path", ""))
         if _UPLOADS.match(path):
             return await error(404, "not found", code="not_found")(scope, receive, send)
+        if _GRADIO_ASK.match(path) and scope.get("method") == "POST":
+            return await self._gradio_ask(scope, receive, send)
         if path.startswith(_BODY_PATHS) and scope.get("method") in ("POST", "PUT", "PATCH"):
             headers = dict(scope.get("headers") or [])
             length = headers.get(b"content-length")
@@ -66,6 +70,41 @@ class Edge:
             if not length.isdigit() or int(length) > cap:
                 return await error(413, f"body too large: at most {cap} bytes here", code="body_too_large")(scope, receive, send)
         return await self.app(scope, receive, send)
+
+
+    async def _gradio_ask(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        """Gradio answers every failure of ``/run/ask`` with HTTP 500; a question refused by the chat's limits gets
+        the API's status instead (413, or 429 with Retry-After). The reply is small JSON: it is held, then sent."""
+        headers = [(k, v) for k, v in scope.get("headers") or [] if k != b"accept-encoding"]  # uncompressed, to be read
+        start: dict[str, Any] = {}
+        body = bytearray()
+
+        async def capture(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                start.update(message)
+            elif message["type"] == "http.response.body":
+                body.extend(message.get("body", b""))
+                if not message.get("more_body", False):
+                    await self._send_mapped(start, bytes(body), send)
+            else:
+                await send(message)
+
+        await self.app({**scope, "headers": headers}, receive, capture)
+
+    @staticmethod
+    async def _send_mapped(start: dict[str, Any], body: bytes, send: Any) -> None:
+        status, headers = start.get("status", 500), list(start.get("headers", []))
+        if status == 500:
+            try:
+                message = str(json.loads(body).get("error") or "")
+            except (ValueError, AttributeError):
+                message = ""
+            mapped = limit_status(message)
+            if mapped:
+                status = mapped[0]
+                headers += [(b"retry-after", str(mapped[1]).encode())] if mapped[1] else []
+        await send({**start, "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
 
 
 def create_app(assistant: Any, settings: Settings, users: dict[str, str] | None = None) -> FastAPI:

@@ -84,7 +84,7 @@ def test_every_answering_path_goes_through_one_bounded_queue(tmp_path: Path) -> 
                 reply = running.http.post(path, json=body)
                 assert reply.status_code == 503 and reply.headers["retry-after"], (path, body)
             chat = running.http.post("/gradio_api/run/ask", json={"data": [QUESTION]})  # Gradio's own API: the same gate
-            assert chat.status_code >= 400 and "data" not in chat.json()
+            assert chat.status_code == 200 and chat.json()["data"][0]["refused"] and "服务繁忙" in chat.json()["data"][0]["answer"]
         finally:
             gate.release()
         assert running.http.post("/api/v1/ask", json={"question": QUESTION}).status_code == 200
@@ -271,5 +271,17 @@ def test_other_requests_are_served_while_passwords_are_checked(tmp_path: Path, m
         for t in threads:
             t.join(120)
         assert health.status_code == 200 and done[0] == "healthz", done
+    finally:
+        running.stop()
+
+
+def test_gradios_ask_of_the_chat_answers_its_limits_with_413_and_429(tmp_path: Path) -> None:
+    running = Running(tmp_path, rate_limit_per_minute=1)  # the citizens' chat at / is rate-limited like public mode
+    try:
+        too_long = running.http.post("/gradio_api/run/ask", json={"data": ["托" * 501]})
+        assert too_long.status_code == 413 and "问题过长" in too_long.json()["error"]  # Gradio itself says 500
+        assert running.http.post("/gradio_api/run/ask", json={"data": [QUESTION]}).status_code == 200
+        limited = running.http.post("/gradio_api/run/ask", json={"data": [QUESTION]}, headers={"Accept-Encoding": "br, gzip"})
+        assert limited.status_code == 429 and 1 <= int(limited.headers["retry-after"]) <= 60 and "提问过于频繁" in limited.json()["error"]
     finally:
         running.stop()

@@ -7,6 +7,7 @@ The sliding-window :class:`~ui.auth.RateLimiter` itself lives in :mod:`ui.auth` 
 from __future__ import annotations
 
 import math
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -33,11 +34,11 @@ class Limits:
         """None when the question may be answered, else the message to show."""
         length = len(question.strip())
         if length > self.max_chars:
-            return f"问题过长：最多 {self.max_chars} 字（当前 {length} 字），请精简后再问。"
+            return f"{TOO_LONG}：最多 {self.max_chars} 字（当前 {length} 字），请精简后再问。"
         if self.limiter is not None:
             wait = self.limiter.hit(client, question_cost(question))  # a long question weighs more
             if wait:
-                return f"提问过于频繁：每分钟最多 {self.limiter.limit} 个问题（长问题按每 100 字一个计），请 {math.ceil(wait)} 秒后再试。"
+                return f"{TOO_OFTEN}：每分钟最多 {self.limiter.limit} 个问题（长问题按每 100 字一个计），请 {math.ceil(wait)} 秒后再试。"
         return None
 
 
@@ -113,9 +114,10 @@ class GatedAssistant:
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
 
-    def ask(self, *args: Any, **kwargs: Any) -> Any:
-        with self.gate.slot():
-            return self.inner.ask(*args, **kwargs)
+    def ask(self, question: str, *args: Any, **kwargs: Any) -> Any:
+        """The assistant's answer with a slot held; when the server is busy, a refusal that says so."""
+        *_, answer = self.ask_stream(question, *args, **kwargs)
+        return answer
 
     def search(self, *args: Any, **kwargs: Any) -> Any:
         with self.gate.slot():
@@ -142,3 +144,19 @@ def question_cost(question: str, history_turns: int = 0) -> int:
     """What a question weighs in a rate limit: 1 per 100 characters begun, +1 when it carries a conversation
     (a long question costs more CPU to answer than a short one, so it uses up a limit sooner)."""
     return max(1, math.ceil(len(question.strip()) / 100)) + (1 if history_turns else 0)
+
+
+TOO_LONG = "问题过长"
+TOO_OFTEN = "提问过于频繁"
+_WAIT = re.compile(r"请 (\d+) 秒后再试")
+
+
+def limit_status(message: str) -> tuple[int, int] | None:
+    """The HTTP status (and Retry-After seconds, 0 for none) of a limit message of :meth:`Limits.check`, else None:
+    413 for a question over the length cap, 429 for the rate limit. Gradio reports both as 500; the server maps them."""
+    if message.startswith(TOO_LONG):
+        return 413, 0
+    if message.startswith(TOO_OFTEN):
+        wait = _WAIT.search(message)
+        return 429, int(wait.group(1)) if wait else 60
+    return None
