@@ -5,6 +5,7 @@
     python -m eval calibrate [--store DIR] [--sets …]     # refusal thresholds from the calibration splits only
     python -m eval check-gold [--set corpus]              # every gold item grounded in its documents
     python -m eval scoreboard                             # one row per gold set and split (the README's table)
+    python -m eval fit                                    # the answerer's span model, from the calibration splits only
 
 ``--set sample`` (default) is eval/gold.jsonl over the five sample plans, reported on its test split; ``--set
 corpus`` is eval/gold_corpus.jsonl over the ten documents of ../shared/corpus, reported on its sealed split,
@@ -58,7 +59,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m eval",
-        description="Evaluate PlanQA on a gold set. Subcommands: `calibrate` (refusal thresholds on the calib split), `check-gold`, `scoreboard` (every set and split).",
+        description="Evaluate PlanQA on a gold set. Subcommands: `calibrate` (refusal thresholds on the calib split), `fit` (the span model on the calibration splits), `check-gold`, `scoreboard` (every set and split).",
     )
     _common(parser)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="report folder (default eval/reports)")
@@ -88,6 +89,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from eval.scoreboard import main as scoreboard_main
 
         return scoreboard_main(argv[1:])
+    if argv[:1] == ["fit"]:
+        from eval.fit import main as fit_main
+
+        return fit_main(argv[1:])
     calibrating = argv[:1] == ["calibrate"]
     args = (build_calibrate_parser() if calibrating else build_parser()).parse_args(argv[1:] if calibrating else argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 import unicodedata
@@ -12,6 +13,7 @@ from typing import Any
 from qa.answer.answers import Answer
 from qa.answer.extractive import ExtractiveAnswerer, RefusalPolicy
 from qa.answer.followup import standalone_questions
+from qa.answer.question import PER_PLAN_KINDS, answer_kind
 from qa.embeddings import ClauseEmbeddings
 from qa.search.hybrid import HybridSearcher
 from qa.search.results import Filters, SearchResult
@@ -41,8 +43,9 @@ class Assistant:
             min_coverage=settings.refusal_min_coverage,
             min_coverage_figure=settings.refusal_min_coverage_figure,
             min_confidence=settings.refusal_min_confidence,
+            min_confidence_near_miss=settings.refusal_min_confidence_near_miss,
         )
-        self.extractive = ExtractiveAnswerer(self.searcher.tokenizer, policy, idf=self.searcher.idf, plan_years=self.searcher.plan_years, known=self.searcher.known)
+        self.extractive = ExtractiveAnswerer(self.searcher.tokenizer, policy, idf=self.searcher.idf, plan_years=self.searcher.plan_years, known=self.searcher.known, children=self.searcher.children)
         self._llm: Any = None
         if settings.llm_configured:
             from qa.answer.llm import LLMAnswerer
@@ -56,6 +59,15 @@ class Assistant:
     def search(self, question: str, k: int | None = None, filters: Filters | None = None) -> SearchResult:
         """Ranked clauses with scores (fused, and each leg's rank and score)."""
         return self.searcher.search(question, k=k or self.settings.top_k, filters=filters)
+
+    def retrieve(self, standalone: str, asked: str | None = None, filters: Filters | None = None) -> SearchResult:
+        """The clauses the answerer weighs for ``standalone`` (the user typed ``asked``): the top ``top_k``, or for
+        a question answered one part per plan (各地…, 分别…, 哪些规划…) each plan's best clauses first, from a
+        search ``per_plan_depth`` deep."""
+        if answer_kind(standalone, asked) in PER_PLAN_KINDS:
+            depth = max(self.settings.top_k, self.extractive.weights.per_plan_depth)
+            return self.searcher.search(standalone, k=depth, filters=filters, per_plan=True)
+        return self.search(standalone, filters=filters)
 
     def standalone(self, question: str, history: Sequence[Turn | str] = ()) -> str:
         """``question`` rewritten to stand alone: by the LLM when one is configured (and answers sensibly),
@@ -81,11 +93,12 @@ class Assistant:
             yield Answer(question, "请输入问题。", refused=True, answerer=self.answerer_name)
             return
         standalone = self.standalone(question, history)
-        result = self.search(standalone, filters=filters)
+        result = self.retrieve(standalone, question, filters)
         extractive = self.extractive.answer(standalone, result, asked=question)
         answer = extractive
-        if self._llm is not None:
-            answer = yield from self._llm.answer_stream(standalone, result, fallback=extractive)
+        if self._llm is not None:  # the model reads the clauses in the order the span model ranks them
+            ranked = dataclasses.replace(result, hits=self.extractive.ranked(standalone, result, question))
+            answer = yield from self._llm.answer_stream(standalone, ranked, fallback=extractive)
         else:
             yield answer.text
         answer.question = question

@@ -221,8 +221,8 @@ def test_settings_carry_the_calibrated_refusal_thresholds():
     from eval.calibrate import CALIBRATION_PATH, read_calibration
     from qa.settings import Settings
 
-    coverage, confidence, calib = read_calibration(CALIBRATION_PATH)
+    confidence, near_miss, calib = read_calibration(CALIBRATION_PATH)
     defaults = Settings()
-    assert (defaults.refusal_min_coverage, defaults.refusal_min_confidence) == (coverage, confidence)
+    assert (defaults.refusal_min_confidence, defaults.refusal_min_confidence_near_miss) == (confidence, near_miss)
     assert calib["items"] > 0 and calib["unanswerable"] > 0
 

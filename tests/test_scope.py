@@ -66,3 +66,37 @@ def test_infer_scope(question: str, tagged: list[str], docs: set[str], uncovered
 def test_find_places_adds_plan_places_inside_words_once() -> None:
     assert find_places("健康泰州建设与泰州市", ["泰州市"], PLANS) == ["泰州市"]
     assert find_places("健康泰州建设", [], PLANS) == ["泰州"]
+
+
+HAINAN = {
+    p.doc_id: p
+    for p in (
+        PlanInfo("hainan-policy", "海南省将健康融入所有政策实施方案", "实施方案", "海南省", (2024,), ("海南",)),
+        PlanInfo("hainan-child", "海南省儿童健康促进专项行动计划", "儿童健康促进", "海南省", (2024, 2030), ("海南",)),
+        PlanInfo("xilingol", "锡林郭勒盟健康行动", "锡林郭勒盟健康行动", "内蒙古自治区锡林郭勒盟", (2024,), ("内蒙古", "锡林郭勒")),
+        PlanInfo("qiandongnan", "黔东南苗族侗族自治州健康规划", "黔东南健康规划", "贵州省黔东南苗族侗族自治州", (2024,), ("贵州", "黔东南苗族侗族")),
+    )
+}
+
+
+@pytest.mark.parametrize(
+    ("question", "tagged", "apart"),
+    [
+        # one place naming several plans of its region is one scope, answered from the best clause …
+        ("海南开发体重管理应用程序这件事由哪个部门牵头", ["海南"], False),
+        # … two places naming different plans are answered one part per plan
+        ("海南和锡林郭勒盟分别提出了什么目标", ["海南", "锡林郭勒盟"], True),
+        ("2024年有什么安排", [], False),  # a year narrowing to several plans names none apart
+    ],
+)
+def test_plans_are_named_apart_only_by_different_places(question: str, tagged: list[str], apart: bool) -> None:
+    assert infer_scope(question, tagged, HAINAN).apart is apart
+
+
+@pytest.mark.parametrize(
+    ("question", "tagged", "docs"),
+    [("锡林郭勒盟的健康行动有什么目标", ["锡林郭勒盟"], {"xilingol"}), ("锡林郭勒有什么目标", ["锡林郭勒"], {"xilingol"})],
+)
+def test_meng_names_match_with_or_without_their_suffix(question: str, tagged: list[str], docs: set[str]) -> None:
+    scope = infer_scope(question, tagged, HAINAN)
+    assert (set(scope.doc_ids), scope.uncovered) == (docs, ())

@@ -1,104 +1,103 @@
 """The extractive answerer, PlanQA's default: no LLM, every word of the answer is quoted from a clause.
 
-Given what the question asks for (:mod:`qa.answer.question`: a figure for 多少/几, places for 哪些, the office
-for 哪个处室/谁负责, a summary for 有哪些措施, the plan for 哪个文件, one part per plan for 各地/分别 or when several
-plans are named), it picks the clause and the sentence(s) that answer it, quotes them with markers [1] [2] and
-lists the cited clauses. It refuses ("所检索的规划文件中没有找到…") when the evidence is weak, judged from several
-signals together (see :class:`Evidence`), and says why when the nearest clause is a near miss: it states no
-figure (in any form: 百分之二十六, 每季度召开一次, 30分钟内, 2025年底前), or not of the kind asked (a frequency for
-多久一次, a deadline for 什么时候之前, money for 罚多少), or for another year (:mod:`qa.answer.figures`), names no responsible office,
-or lacks what the question insists on (最好, a person's name). The thresholds live in :class:`RefusalPolicy` and
-are calibrated on the eval set's calibration split; the weights that rank clauses and sentences live in
-:class:`qa.answer.weights.AnswerWeights`.
+It reads what the question asks for (:mod:`qa.answer.question`: a figure for 多少/几, in the unit asked for
+多久一次 or 罚多少, places for 哪些, the office for 谁负责, a summary for 有哪些措施, the plan for 哪个文件, one part
+per plan for 各地/分别 or when several plans are named apart), weighs every candidate span of the top clauses with
+the fitted span model (:mod:`qa.answer.spans`), quotes the most probable one with a marker [1] and cites its
+clause. A table row is quoted by its cells, a lead-in clause ("…可以采取下列紧急措施：") with the items under it.
+It refuses ("所检索的规划文件中没有找到…") when the best span's probability is below the calibrated threshold
+(:class:`RefusalPolicy`), or when the question names a place or year no stored plan covers, and says why when the
+nearest span is a near miss: it states no figure (in any form), not of the kind or year asked, names no
+responsible office or person, or lacks what the question insists on (最好, a qualifier the plans know elsewhere).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 from qa.answer.answers import REFUSAL_PREFIX, Answer, Citation
 from qa.answer.figures import has_figure, states_digits, year_context, years_fit
-from qa.answer.question import Term, answer_kind, asked_what, expected_units, insisted, noun_pairs, wants_figure
+from qa.answer.question import (
+    PER_PLAN_KINDS,
+    Term,
+    answer_kind,
+    asked_what,
+    expected_units,
+    insisted_gap,
+    noun_pairs,
+    wants_figure,
+)
 from qa.answer.question import terms as question_terms
+from qa.answer.spans import (
+    Asked,
+    Span,
+    SpanModel,
+    bigram_share,
+    bigrams,
+    clause_summary,
+    fitted_model,
+    halves_found,
+    listed,
+    near_miss_reason,
+    spans_of,
+)
 from qa.answer.weights import AnswerWeights
 from qa.normalize import search_form
 from qa.search.lexical import Tokenizer, colloquial_terms
 from qa.search.results import Retrieved, SearchResult
+from qa.search.scope import named_years
 from qa.text import clip
-from qa.text import sentences as text_sentences
-
-_SEGMENT = re.compile(r"[^,，:：]+[,，:：]?")
-_NUMBER_HEAD = re.compile(r"^\s*(?:[(（][^)）]{1,4}[)）]|[一二三四五六七八九十]+、|\d{1,3}[.．、])")
-_OFFICE_NOTE = re.compile(r"[(（]\s*(?:责任处室|責任處室)[^)）]*[)）]")
 
 
 @dataclass(frozen=True)
 class RefusalPolicy:
-    """When the extractive answerer refuses. Calibrated on eval/gold.jsonl (see eval/README.md), not hand-tuned per question."""
+    """When the extractive answerer refuses: thresholds on the span model's probability, calibrated on the calibration
+    splits of every gold set (``python -m eval calibrate``), not hand-tuned per question. A near miss (the best span
+    lacks what is asked) needs a higher probability to be answered; a clear answer is not refused because one of the
+    near-miss signals fired when the model is sure of it anyway."""
 
     min_coverage: float = 0.0  # share of the question's content words found in the best clause
     min_coverage_figure: float = 0.4  # the same, for 多少-questions: a figure answers only its own topic
-    min_confidence: float = 0.2  # combined score below which the answer is refused (the settings pass the calibrated value)
+    min_confidence: float = 0.05  # span probability below which the answer is refused (the settings pass the calibrated value)
+    min_confidence_near_miss: float = 0.4  # … below which a span that lacks what is asked (a figure, the year, 最好) is refused
     related_shown: int = 3  # nearest clauses listed as 可能相关 with a refusal
 
 
 @dataclass
 class Evidence:
-    """Signals of how well the retrieved clauses answer the question (each in 0..1 unless noted)."""
+    """How well the retrieved clauses answer the question."""
 
-    coverage: float = 0.0  # weighted share of question content words present in the best clause
-    agreement: float = 0.0  # 1 when the dense and lexical legs both rank the best clause in their top few
-    dense_score: float = 0.0  # cosine of the best clause
-    figure: float = 1.0  # 0 when the best clause lacks what the question's kind needs (a figure, an office…)
-    uncovered: list[str] = field(default_factory=list)
-    weights: AnswerWeights = field(default=AnswerWeights(), repr=False, compare=False)
+    coverage: float = 0.0  # weighted share of question content words present in the chosen clause (and its context)
+    uncovered: list[str] = field(default_factory=list)  # places/years the question names that no stored plan covers
+    probability: float = 0.0  # the span model's probability that the chosen span answers the question
 
     @property
     def confidence(self) -> float:
-        """The signals combined (0..1, 4 decimals); 0 when the question names something outside the plans."""
-        if self.uncovered:
-            return 0.0
-        w = self.weights
-        dense = min(1.0, max(0.0, (self.dense_score - w.dense_floor) / w.dense_span))
-        signals = w.coverage_weight * self.coverage + w.agreement_weight * self.agreement + w.dense_weight * dense
-        return round(signals * (w.misfit_factor + (1 - w.misfit_factor) * self.figure), 4)
+        """The chosen span's probability (4 decimals); 0 when the question names something outside the plans."""
+        return 0.0 if self.uncovered else round(self.probability, 4)
 
 
 # ------------------------------------------------------------------------------------------ the answerer
 
 
-def insisted_gap(question: str, clause: str) -> str:
-    """Why ``clause`` does not speak to what ``question`` insists on (see :func:`qa.answer.question.insisted`;
-    '' when it does)."""
-    norm = search_form(clause)
-    for wanted in insisted(question):
-        if not re.search(wanted.required, norm):
-            return f"没有涉及“{wanted.said}”{wanted.what}"
-    return ""
-
-
 @dataclass
 class Candidate:
-    """One retrieved clause weighed as the answer: how much of the question it covers, its best quote, and
-    whether it gives what the question's kind needs (``gap`` says what is missing when it does not)."""
+    """One retrieved clause weighed as the answer: how much of the question it covers, its summary (for a list
+    question), and what it lacks that the question insists on (``gap``; '' when nothing)."""
 
     hit: Retrieved
     rank: int
     coverage: float
     quote: str
     gap: str = ""
+    rarest_missing: bool = False  # the question's weightiest topic word is not in the clause's context
     weights: AnswerWeights = field(default=AnswerWeights(), repr=False, compare=False)
 
     @property
     def fits(self) -> bool:
         return not self.gap
-
-    @property
-    def score(self) -> float:
-        return self.coverage + self.weights.prior(self.rank) + (self.weights.fits_bonus if self.fits else 0.0)
 
 
 class ExtractiveAnswerer:
@@ -114,6 +113,8 @@ class ExtractiveAnswerer:
         plan_years: Callable[[str], Sequence[int]] | None = None,
         known: Callable[[str], bool] | None = None,
         weights: AnswerWeights | None = None,
+        model: SpanModel | None = None,
+        children: Callable[[str, str], Sequence[str]] | None = None,
     ) -> None:
         self.tokenizer = tokenizer
         self.policy = policy or RefusalPolicy()
@@ -121,10 +122,12 @@ class ExtractiveAnswerer:
         self.plan_years = plan_years or (lambda doc_id: ())
         self.known = known or (lambda word: False)  # whether any stored clause has the word
         self.weights = weights or AnswerWeights()
+        self.model = model or fitted_model()
+        self.children = children or (lambda doc_id, path: ())  # texts of the clauses numbered under a clause
 
     def with_policy(self, policy: RefusalPolicy) -> ExtractiveAnswerer:
         """The same answerer with other refusal thresholds (for calibration)."""
-        return ExtractiveAnswerer(self.tokenizer, policy, self.idf, self.plan_years, self.known, self.weights)
+        return ExtractiveAnswerer(self.tokenizer, policy, self.idf, self.plan_years, self.known, self.weights, self.model, self.children)
 
     def _weight(self, term: Term | str) -> float:
         """Rare words decide whether a clause is about the question: weight = idf (absent words weigh most)."""
@@ -155,7 +158,7 @@ class ExtractiveAnswerer:
             if len(form) == 1:
                 if form in norm and form in _words(self.tokenizer, norm):
                     return True
-            elif form in norm or (partial and _partial(form, norm, self.weights.partial_word_chars)):
+            elif form in norm or (partial and halves_found(form, norm, self.weights.partial_word_chars)):
                 return True
         return False
 
@@ -165,25 +168,18 @@ class ExtractiveAnswerer:
         return f"{m.get('search_text', hit.text)}{m.get('headings', '')}{m.get('title', '')}"
 
     def candidate(self, terms: Sequence[Term], kind: str, question: str, years: Sequence[int], hit: Retrieved, rank: int) -> Candidate:
-        """``hit`` weighed as the answer to a ``kind`` question."""
-        coverage = self.coverage(terms, self._context(hit))
-        plan_years = self.plan_years(hit.doc_id)
-        units = expected_units(question)
-        quote = self.best_sentence(terms, hit.text, "number" if wants_figure(question, kind) else kind, years, plan_years, units)
+        """``hit`` weighed as the answer to a ``kind`` question (``years`` are the years it names)."""
+        context = self._context(hit)
+        coverage = self.coverage(terms, context)
+        quote = self.summary(hit.text) if kind == "list" else ""
         gap = insisted_gap(question, hit.text) or self._modifier_gap(question, hit)
-        if gap:
-            return Candidate(hit, rank, coverage, quote, gap, self.weights)
-        if kind == "number":
-            if not has_figure(quote, units):
-                # a near miss says what it lacks: any figure, or the kind asked (频次 for 多久一次, 时限 for 什么时候之前)
-                gap = f"没有给出所问的{asked_what(question)}" if units else "没有给出具体数字"
-            elif not years_fit(year_context(quote, hit.text), years, plan_years):
-                gap = f"给出的不是{'、'.join(f'{y}年' for y in years)}的数字"
-        elif kind == "office" and not hit.meta.get("office"):
-            gap = "没有标注责任处室"
-        elif kind == "person" and not self.tokenizer.person_names(quote):
-            gap = "没有提到具体人员"
-        return Candidate(hit, rank, coverage, quote, gap, self.weights)
+        rarest = max(terms, key=self._weight, default=None)
+        missing = rarest is not None and not self._says(rarest, search_form(context), partial=True)
+        return Candidate(hit, rank, coverage, quote, gap, rarest_missing=missing, weights=self.weights)
+
+    def summary(self, text: str) -> str:
+        """A clause's measures in brief (:func:`qa.answer.spans.clause_summary`)."""
+        return clause_summary(text, self.weights.summary_chars, self.weights.summary_head_chars)
 
     def _modifier_gap(self, question: str, hit: Retrieved) -> str:
         """A clause about Y does not answer a question about the compound noun XY when the plans know X but this
@@ -196,17 +192,69 @@ class ExtractiveAnswerer:
                 return f"说的不是“{x}{y}”"
         return ""
 
-    def evidence(self, best: Candidate, hits: Sequence[Retrieved], uncovered: Sequence[str]) -> Evidence:
-        hit, w = best.hit, self.weights
-        both = 0 < hit.dense_rank <= w.agreement_rank and 0 < hit.lexical_rank <= w.agreement_rank
-        return Evidence(
-            coverage=best.coverage,
-            agreement=1.0 if both else (w.partial_agreement if hit.lexical_rank and hit.dense_rank else 0.0),
-            dense_score=max((h.dense_score for h in hits[: w.dense_hits]), default=0.0),
-            figure=1.0 if best.fits else 0.0,
-            uncovered=list(uncovered),
-            weights=w,
-        )
+    def span_signals(self, ask: Asked, cand: Candidate, span: Span) -> dict[str, float]:
+        """The signals of :data:`qa.answer.spans.FEATURES` for ``span`` of ``cand``'s clause as the answer to ``ask``."""
+        hit, text = cand.hit, span.text
+        norm = search_form(text)
+        f = {"bias": 1.0, "rank": 1.0 / cand.rank, "length": min(1.0, len(text) / self.weights.quote_chars),
+             "pair": float(span.count > 1), "first": float(span.first == 0)}
+        f["dense_rank"] = 1.0 / hit.dense_rank if hit.dense_rank else 0.0
+        f["lexical_rank"] = 1.0 / hit.lexical_rank if hit.lexical_rank else 0.0
+        f["dense"] = max(0.0, hit.dense_score - 0.8) / 0.1
+        f["topic"] = max(0.0, self._topic_score(ask.terms, norm)) / ask.total if ask.total else 0.0
+        f["clause_topic"] = cand.coverage
+        f["rarest_missing"] = float(cand.rarest_missing)
+        f["bigrams"] = bigram_share(ask.bigrams, norm)
+        f["clause_bigrams"] = bigram_share(ask.bigrams, search_form(self._context(hit)))
+        if ask.figure:
+            given = has_figure(norm, []) or (bool(ask.units) and has_figure(norm, ask.units))
+            f["figure_given"], f["figure_missing"] = float(given), float(not given)
+            f["digits"] = float(states_digits(norm))
+            if ask.units:
+                in_unit = has_figure(norm, ask.units)
+                f["unit_given"], f["unit_missing"] = float(in_unit), float(not in_unit)
+            if ask.years and given:
+                f["year_misfit"] = float(not years_fit(year_context(text, hit.text), ask.years, self.plan_years(hit.doc_id)))
+                f["other_years"] = float(bool(set(named_years(norm)) - set(ask.years)))
+        if ask.kind == "office":
+            f["office_given" if hit.meta.get("office") else "office_missing"] = 1.0
+        # names are tagged once per clause (jieba's tagger is slow), then looked for in the span
+        if ask.kind == "place" and any(p in norm for p in _tagged(self.tokenizer, search_form(hit.text), "places")):
+            f["place_given"] = 1.0
+        if ask.kind == "person" and not any(n in text for n in _tagged(self.tokenizer, hit.text, "person_names")):
+            f["person_missing"] = 1.0
+        if cand.gap and cand.gap == insisted_gap(ask.question, hit.text):
+            f["insisted_gap"] = 1.0
+        elif cand.gap.startswith("说的不是"):
+            f["modifier_gap"] = 1.0
+        return f
+
+    def scored_spans(self, ask: Asked, cands: Sequence[Candidate]) -> list[tuple[float, Span, Candidate, dict[str, float]]]:
+        """Every candidate span of ``cands`` with its probability under the fitted model and its signals."""
+        out = []
+        for cand in cands:
+            row = cand.hit.meta.get("kind") == "table_row"
+            spans = [Span(cand.rank, cand.quote, 0, 1)] if ask.kind == "list" else spans_of(cand.hit.text, cand.rank, self.weights.quote_chars, row=row)
+            listed = self._listed(cand)
+            if listed:  # a sentence ending in a colon introduces the items after it: it is quoted with them
+                spans = [Span(sp.rank, listed, sp.first, 2) if sp.text.endswith((":", "：")) else sp for sp in spans]
+            for span in spans:
+                signals = self.span_signals(ask, cand, span)
+                out.append((self.model.probability(signals), span, cand, signals))
+        return out
+
+    def _listed(self, cand: Candidate) -> str:
+        """A lead-in clause with the items numbered under it (:func:`qa.answer.spans.listed`); '' when it has none."""
+        body = cand.hit.text.rstrip()
+        items = self.children(cand.hit.doc_id, str(cand.hit.meta.get("path", ""))) if body.endswith((":", "：")) else ()
+        return listed(body, items, self.weights.summary_chars, self.weights.summary_head_chars) if items else ""
+
+    def asked(self, question: str, asked: str | None = None, years: Sequence[int] = ()) -> Asked:
+        """What ``question`` asks, read once for all its candidate spans."""
+        kind = answer_kind(question, asked)
+        terms = self.terms(question, emphasis=asked)
+        return Asked(question, kind, terms, sum(self._weight(t) for t in terms), bigrams(search_form(question)),
+                     wants_figure(question, kind), tuple(expected_units(question)), tuple(years))
 
     # -- answer ------------------------------------------------------------------------------------
 
@@ -214,109 +262,93 @@ class ExtractiveAnswerer:
         """Answer the standalone ``question`` from ``result``; ``asked`` is what the user typed this turn (its
         wording decides what kind of answer is wanted: "这些捐血站还要开展什么新业务?" asks for a measure even
         when the rewritten question carries the previous turn's 哪些街道)."""
-        kind = answer_kind(question, asked)
-        terms = self.terms(question, emphasis=asked)
+        ask = self.asked(question, asked, result.years)
+        kind, terms = ask.kind, ask.terms
         if result.uncovered or not result.hits:
-            return self._refusal(question, result, Evidence(uncovered=list(result.uncovered), weights=self.weights))
-        if kind in {"cross", "which_plans"} or len(result.inferred.doc_ids) > 1:
-            return self._per_plan(question, result, terms, kind)
+            return self._refusal(question, result, Evidence(uncovered=list(result.uncovered)))
+        if kind in PER_PLAN_KINDS or result.plans_apart:
+            return self._per_plan(question, result, ask)
         candidates = [self.candidate(terms, kind, question, result.years, h, r) for r, h in enumerate(result.hits[: self.weights.candidates], start=1)]
-        best = max(candidates, key=lambda c: (c.score, -c.rank))
-        ev = self.evidence(best, result.hits, result.uncovered)
-        if not best.fits:
-            return self._refusal(question, result, ev, near=best)
+        p, span, cand, signals = self.best_span(ask, candidates)
+        chosen_quote = span.text
+        gap = self.span_gap(ask, cand, signals)
+        ev = Evidence(cand.coverage, list(result.uncovered), p)
         floor = self.policy.min_coverage_figure if kind == "number" else self.policy.min_coverage
-        # a clause holding none of the question's words answers nothing, whatever the vectors say
-        if ev.coverage <= 0 or ev.coverage < floor or ev.confidence < self.policy.min_confidence:
-            return self._refusal(question, result, ev)
-        chosen = [best]
+        # a clause holding none of the question's topic words answers nothing, whatever the vectors and shared characters say
+        unshared = not signals["clause_topic"]
+        if unshared or p < self.policy.min_confidence or ev.coverage < floor or (gap and p < self.policy.min_confidence_near_miss):
+            near = Candidate(cand.hit, cand.rank, cand.coverage, chosen_quote, gap, weights=self.weights) if gap else None
+            return self._refusal(question, result, ev, near=near)
+        chosen = [(cand, chosen_quote)]
         if kind == "list":  # a summary may draw on a second clause of the same section
-            chosen += [c for c in candidates if c is not best and c.hit.doc_id == best.hit.doc_id and c.fits and c.coverage >= best.coverage - self.weights.list_margin][:1]
-        citations = [Citation.from_hit(n, c.hit, c.quote) for n, c in enumerate(chosen, start=1)]
-        parts = [self._phrase(kind, c.hit, c.quote, n, multi=len(chosen) > 1) for n, c in enumerate(chosen, start=1)]
+            chosen += [(c, c.quote) for c in candidates if c is not cand and c.hit.doc_id == cand.hit.doc_id and c.fits and c.coverage >= cand.coverage - self.weights.list_margin][:1]
+        citations = [Citation.from_hit(n, c.hit, q) for n, (c, q) in enumerate(chosen, start=1)]
+        parts = [self._phrase(kind, c.hit, q, n, multi=len(chosen) > 1) for n, (c, q) in enumerate(chosen, start=1)]
         text = ("；\n" if len(parts) > 1 else "").join(parts)
-        return Answer(question, text, citations, refused=False, retrieved=result.hits, confidence=ev.confidence)
+        return Answer(question, text, citations, refused=False, retrieved=result.hits, confidence=round(p, 4))
 
-    def _per_plan(self, question: str, result: SearchResult, terms: Sequence[Term], kind: str) -> Answer:
-        """One part per plan: the plans the question names, or (各地…, 哪些规划…) those whose clauses answer it."""
-        ranked = result.hits[: self.weights.per_plan_hits]
-        by_plan: dict[str, list[Candidate]] = {}
-        for rank, hit in enumerate(ranked, start=1):
-            by_plan.setdefault(hit.doc_id, []).append(self.candidate(terms, kind, question, result.years, hit, rank))
-        best_of = {doc: max(cands, key=lambda c: (c.fits, c.score, -c.rank)) for doc, cands in by_plan.items()}
-        named = [doc for doc in by_plan if doc in result.inferred.doc_ids]
-        top = max((c.coverage for c in best_of.values()), default=0.0)
-        floor = max(self.policy.min_coverage, top - self.weights.per_plan_margin)
+    def ranked(self, question: str, result: SearchResult, asked: str | None = None) -> list[Retrieved]:
+        """``result``'s clauses ordered by their best span's probability under the span model (retrieval order
+        among equals): the order an LLM is given them in, so it reads first what the extractive answer would quote."""
+        ask = self.asked(question, asked, result.years)
+        cands = [self.candidate(ask.terms, ask.kind, question, result.years, h, r) for r, h in enumerate(result.hits, start=1)]
+        best: dict[int, float] = {}
+        for p, span, _, _ in self.scored_spans(ask, cands):
+            best[span.rank] = max(best.get(span.rank, 0.0), p)
+        return [result.hits[r - 1] for r in sorted(best, key=lambda r: (-best[r], r))] if best else list(result.hits)
+
+    def best_span(self, ask: Asked, candidates: Sequence[Candidate]) -> tuple[float, Span, Candidate, dict[str, float]]:
+        """The most probable span of ``candidates`` (of equals, the better-ranked clause's earlier span)."""
+        scored = self.scored_spans(ask, candidates)
+        return max(scored, key=lambda s: (s[0], -s[1].rank, -s[1].first))
+
+    def span_gap(self, ask: Asked, cand: Candidate, signals: dict[str, float]) -> str:
+        """What the chosen span lacks that the question asks for, as a refusal says it ('' when nothing)."""
+        return near_miss_reason(signals, cand.gap, asked_what(ask.question), ask.years)
+
+    def _per_plan(self, question: str, result: SearchResult, ask: Asked) -> Answer:
+        """One part per plan: the plans the question names apart, or (各地…, 哪些规划…, 分别…) every plan whose
+        best span is about as probable as the best plan's."""
+        kind, w = ask.kind, self.weights
+        by_plan = self.plan_candidates(ask, result)
+        best_of = {doc: self.best_span(ask, cands) for doc, cands in by_plan.items()}
+        near_miss = self.policy.min_confidence_near_miss
+        speaks = {doc: b for doc, b in best_of.items() if not (self.span_gap(ask, b[2], b[3]) and b[0] < near_miss)}
+        top = max((b[0] for b in speaks.values()), default=0.0)
+        floor = max(self.policy.min_confidence, top - w.per_plan_margin)
+        named = [doc for doc in by_plan if doc in result.inferred.doc_ids] if result.plans_apart else []
         if named:
-            chosen = [best_of[doc] for doc in named if best_of[doc].fits]
+            chosen = [speaks[doc] for doc in named if doc in speaks and speaks[doc][0] >= self.policy.min_confidence]
         else:
-            chosen = [c for c in best_of.values() if c.fits and c.coverage >= floor][: self.weights.plan_parts]
+            chosen = sorted((b for b in speaks.values() if b[0] >= floor), key=lambda b: -b[0])[: w.plan_parts]
         if not chosen:
-            best = max(best_of.values(), key=lambda c: (c.score, -c.rank))
-            return self._refusal(question, result, self.evidence(best, result.hits, result.uncovered), near=best if not best.fits else None)
-        ev = self.evidence(max(chosen, key=lambda c: c.coverage), result.hits, result.uncovered)
-        if ev.confidence < self.policy.min_confidence:
-            return self._refusal(question, result, ev)
-        citations = [Citation.from_hit(n, c.hit, c.quote) for n, c in enumerate(chosen, start=1)]
-        parts = [self._phrase("which_plan" if kind == "which_plans" else "cross", c.hit, c.quote, n, multi=True) for n, c in enumerate(chosen, start=1)]
-        answered = {c.hit.doc_id for c in chosen}
-        missing = [self._plan_title(result, doc) for doc in sorted(result.inferred.doc_ids) if doc not in answered]
+            p, span, cand, signals = max(best_of.values(), key=lambda b: b[0])
+            gap = self.span_gap(ask, cand, signals)
+            near = Candidate(cand.hit, cand.rank, cand.coverage, span.text, gap, weights=w) if gap else None
+            return self._refusal(question, result, Evidence(cand.coverage, list(result.uncovered), p), near=near)
+        confidence = max(b[0] for b in chosen)
+        citations = [Citation.from_hit(n, c.hit, span.text) for n, (_, span, c, _) in enumerate(chosen, start=1)]
+        phrase_kind = "which_plan" if kind == "which_plans" else "cross"
+        parts = [self._phrase(phrase_kind, c.hit, span.text, n, multi=True) for n, (_, span, c, _) in enumerate(chosen, start=1)]
+        answered = {c.hit.doc_id for _, _, c, _ in chosen}
+        missing = [self._plan_title(result, doc) for doc in sorted(result.inferred.doc_ids) if doc not in answered] if result.plans_apart else []
         if missing:
             parts.append("、".join(f"《{t}》" for t in missing) + "中没有找到相应内容")
-        return Answer(question, "；\n".join(parts), citations, refused=False, retrieved=result.hits, confidence=ev.confidence)
+        return Answer(question, "；\n".join(parts), citations, refused=False, retrieved=result.hits, confidence=round(confidence, 4))
+
+    def plan_candidates(self, ask: Asked, result: SearchResult) -> dict[str, list[Candidate]]:
+        """The candidate clauses of each plan among the top ``per_plan_hits`` (at most ``candidates`` a plan)."""
+        by_plan: dict[str, list[Candidate]] = {}
+        for rank, hit in enumerate(result.hits[: self.weights.per_plan_hits], start=1):
+            if len(by_plan.get(hit.doc_id, ())) < self.weights.candidates:
+                by_plan.setdefault(hit.doc_id, []).append(self.candidate(ask.terms, ask.kind, ask.question, result.years, hit, rank))
+        return by_plan
 
     @staticmethod
     def _plan_title(result: SearchResult, doc_id: str) -> str:
         return next((h.title for h in result.hits if h.doc_id == doc_id), doc_id)
 
-    # -- quoting -----------------------------------------------------------------------------------
-
-    def best_sentence(
-        self, terms: Sequence[Term] | Sequence[str], text: str, kind: str,
-        years: Sequence[int] = (), plan_years: Sequence[int] = (), units: Sequence[str] = (),
-    ) -> str:
-        """The sentence (or, for a figure or a place, the clause segment) that best answers the question;
-        a figure is looked for in the asked ``units`` and ``years`` first."""
-        terms = [t if isinstance(t, Term) else Term(t, (t,)) for t in terms]
-        body = _OFFICE_NOTE.sub("", _NUMBER_HEAD.sub("", text))
-        sentences = [s.strip() for s in text_sentences(body, semicolons=True) if s.strip()]
-        if not sentences:
-            return text.strip()
-        if kind == "list":
-            return summary_of(sentences, self.weights.summary_chars, self.weights.summary_head_chars)
-        scored = [(self._sentence_score(terms, s, kind, years, plan_years, units), -i, s) for i, s in enumerate(sentences)]
-        _, neg_index, best = max(scored)
-        at = -neg_index
-        if len(best) <= self.weights.heading_chars and at + 1 < len(sentences):  # a bare heading ("推动民族医医院建设。") says what, not which
-            at += 1
-            best = best + sentences[at]
-        if kind == "number" and not has_figure(best, units):
-            best = self._through_figure(best, sentences[at + 1 :], units)
-        if kind in {"number", "place"}:
-            segments = [s.strip() for s in _SEGMENT.findall(best) if s.strip()]
-            if len(segments) > 1:
-                # a figure question is answered by a segment with a figure: 用户数 -> "争取用户突破200万"
-                figured = [i for i, seg in enumerate(segments) if has_figure(seg, units)] if kind == "number" else []
-                figured = figured or ([i for i, seg in enumerate(segments) if has_figure(seg, [])] if kind == "number" else [])
-                seg_scores = [(self._sentence_score(terms, seg, kind, years, plan_years, units), -i, i) for i, seg in enumerate(segments) if not figured or i in figured]
-                _, _, at = max(seg_scores)
-                return self._segment_quote(terms, segments, at)
-        return clip(best, self.weights.quote_chars)
-
-    def _sentence_score(
-        self, terms: Sequence[Term], sentence: str, kind: str, years: Sequence[int], plan_years: Sequence[int], units: Sequence[str] = (),
-    ) -> float:
-        norm, w = search_form(sentence), self.weights
-        score = self._topic_score(terms, norm)
-        if kind in {"number", "target"} and (has_figure(norm, units) or has_figure(norm, [])):
-            score += w.figure_bonus + (w.unit_bonus if units and has_figure(norm, units) else 0.0)
-            if states_digits(norm):  # a stated figure says more than 全覆盖
-                score += w.digit_bonus
-            if years:
-                score += w.year_fit if years_fit(norm, years, plan_years) else -w.year_fit
-        if kind == "place" and self.tokenizer.places(norm):
-            score += w.place_bonus
-        return score
+    # -- quoting ---------------------------------------------------------------------------------
 
     def _topic_score(self, terms: Sequence[Term], norm: str) -> float:
         """How much of the question's topic the search-form text ``norm`` names: the weights of the words it says,
@@ -326,34 +358,6 @@ class ExtractiveAnswerer:
         score = sum(self._weight(t) for t in terms if t.word in found)
         penalty = self.weights.qualifier_penalty
         return score - sum(penalty * self._weight(t.qualifier) for t in terms if t.word in found and t.qualifier and t.qualifier not in found)
-
-    def _through_figure(self, best: str, after: Sequence[str], units: Sequence[str]) -> str:
-        """``best`` and the sentences after it through the first that states the figure asked, when ``best``
-        states none: a table row names its indicator in one cell and gives its value in a later one
-        ("指标：每万人营养指导员（名）；基期水平：—；2030年目标值：1"), prose may name the topic before the figure.
-        Within the quote length; ``best`` alone when no later sentence states a figure."""
-        joined = best
-        for sentence in after:
-            joined += sentence
-            if len(joined) > self.weights.quote_chars:
-                return best
-            if has_figure(joined, units):
-                return joined
-        return best
-
-    def _segment_quote(self, terms: Sequence[Term], segments: Sequence[str], at: int) -> str:
-        """Segment ``at`` of a sentence (the one with the figure) quoted with what it is a figure of: from the
-        segment before it that is most about the question's topic, when one is more so than it ("非法采集血液或者
-        组织他人出卖血液的，…并处五万元以上五十万元以下罚款", "省联席会议由…召集，…每季度召开一次"; "婴儿死亡率降到7‰"
-        stands alone), or with the one segment before it when no segment names a topic word ("争取用户突破200万")."""
-        scores = [(self._topic_score(terms, search_form(seg)), i) for i, seg in enumerate(segments[: at + 1])]
-        best, start = max(scores)  # the latest of equals: the figure's own segment when it is as much about the topic
-        if best <= 0 and not any(self._says(t, search_form(seg)) for seg in segments[: at + 1] for t in terms):
-            start = max(at - 1, 0)
-        quote = "".join(segments[start : at + 1])
-        if len(quote) > self.weights.quote_chars:  # too far back: the segment before the figure will do
-            quote = "".join(segments[at - 1 : at + 1]) if at > 0 else segments[at]
-        return quote.rstrip(",，:：")
 
     def _phrase(self, kind: str, hit: Retrieved, quote: str, marker: int, multi: bool) -> str:
         where = f"{hit.title}（{hit.path_label}）" if multi else ""
@@ -382,38 +386,13 @@ class ExtractiveAnswerer:
         return Answer(question, text, [], refused=True, retrieved=result.hits, related=related, confidence=ev.confidence)
 
 
-def summary_of(
-    sentences: Sequence[str], limit: int = AnswerWeights.summary_chars, head_chars: int = AnswerWeights.summary_head_chars,
-) -> str:
-    """A clause's measures in brief, every word quoted: the whole text when it is short, else the opening
-    segment of each sentence ("加强集中隔离点防控,…" -> "加强集中隔离点防控"), so a long section's later measures
-    are not cut off by the length limit."""
-    whole = "".join(sentences)
-    if len(whole) <= limit:
-        return whole
-    heads: list[str] = []
-    for sentence in sentences:
-        segments = [s for s in re.split(r"(?<=[,，:：])", sentence) if s.strip()]
-        head = segments[0]
-        for more in segments[1:]:
-            if len(re.sub(r"[\W\d]", "", head)) >= head_chars:
-                break
-            head += more
-        heads.append(head.rstrip(",，:：。；;").strip())
-    text = "；".join(h for h in heads if h)
-    return clip(text, limit)
+@lru_cache(maxsize=1024)
+def _tagged(tokenizer: Tokenizer, text: str, which: str) -> tuple[str, ...]:
+    """The places or person names (``which``: a :class:`Tokenizer` method) jieba tags in a clause, cached."""
+    return tuple(getattr(tokenizer, which)(text))
 
 
 @lru_cache(maxsize=4096)
 def _words(tokenizer: Tokenizer, text: str) -> frozenset[str]:
     """The lexical tokens of ``text`` (cached: the same clauses are weighed for many questions)."""
     return frozenset(tokenizer.tokens(text))
-
-
-def _partial(word: str, text: str, min_chars: int) -> bool:
-    """A question word of ``min_chars`` or more counts as found when both of its halves are (签约服务 in …签约…服务…)."""
-    if len(word) < min_chars:
-        return False
-    half = len(word) // 2
-    return word[:half] in text and word[half:] in text
-

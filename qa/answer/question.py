@@ -32,6 +32,7 @@ ELLIPTIC_CHARS = 8
 _NOUN = frozenset({"n", "nz"})  # jieba tags of common nouns (not places ns, persons nr)
 _QUALIFIED = frozenset({"n", "nz", "vn", "ng", "nt", "l"})  # nouns, verbal nouns, idioms like 接种率: what a qualifier qualifies
 _YEAR_TOKEN = re.compile(r"\d{4}年?")  # the years asked narrow the search; they are not topic words
+PER_PLAN_KINDS = frozenset({"cross", "which_plans"})  # kinds answered one part per plan
 
 
 # ------------------------------------------------------------------------------------------ the data
@@ -156,9 +157,18 @@ def answer_kind(question: str, asked: str | None = None) -> str:
     ``asked`` decides ("这些捐血站还要开展什么新业务?" asks for a measure even when the rewritten question carries
     the previous turn's 哪些街道), unless it is elliptic ("到2022年呢?" asks what the rewritten question asks)."""
     kind = question_kind(asked or question)
-    if kind == "general" and asked and len(re.sub(r"\W", "", topic_text(asked))) <= ELLIPTIC_CHARS:
+    if kind == "general" and asked and (len(re.sub(r"\W", "", topic_text(asked))) <= ELLIPTIC_CHARS or asks_the_same(asked)):
         kind = question_kind(question)
     return kind
+
+
+def asks_the_same(asked: str) -> bool:
+    """Whether the follow-up ``asked`` asks what the question before it asked, about something else ("那完善心理
+    危机干预服务体系这项呢?" after "…由哪个部门牵头?"): ``question_words.toml`` ``[same_ask]``, and no
+    interrogative of its own but the final 呢."""
+    text = search_form(asked)
+    same = _any_of(_toml("question_words.toml")["same_ask"]["patterns"]).search(text)
+    return bool(same) and not asking().search(text[: same.start()])
 
 
 def wants_figure(question: str, kind: str) -> bool:
@@ -204,6 +214,16 @@ def insisted(question: str) -> list[Insisted]:
         if match:
             found.append(Insisted(match.group(0), rule.required or re.escape(match.group(0)), rule.what))
     return found
+
+
+def insisted_gap(question: str, clause: str) -> str:
+    """Why ``clause`` does not speak to what ``question`` insists on (see :func:`qa.answer.question.insisted`;
+    '' when it does)."""
+    norm = search_form(clause)
+    for wanted in insisted(question):
+        if not re.search(wanted.required, norm):
+            return f"没有涉及“{wanted.said}”{wanted.what}"
+    return ""
 
 
 def topic_text(question: str) -> str:

@@ -105,6 +105,15 @@ class HybridSearcher:
         self.refresh()
         return sorted((c for c in self._chunks.values() if c.doc_id == doc_id), key=lambda c: (c.metadata.get("order", 0), c.metadata.get("part", 1)))
 
+    def children(self, doc_id: str, path: str) -> list[str]:
+        """The texts of the clauses numbered under ``path`` in plan ``doc_id``, in document order: the items
+        (一)(二)… a lead-in such as "可以采取下列紧急措施：" introduces. Reads the snapshot the last search used."""
+        snapshot = self._snapshot
+        prefix = f"{path}/"
+        found = [snapshot.chunks[c] for c in snapshot.doc_chunks.get(doc_id, ()) if str(snapshot.chunks[c].metadata.get("path", "")).startswith(prefix)]
+        found.sort(key=lambda c: (c.metadata.get("order", 0), c.metadata.get("part", 1)))
+        return [c.text for c in found]
+
     # -- filters -----------------------------------------------------------------------------------
 
     def idf(self, token: str) -> float:
@@ -153,8 +162,10 @@ class HybridSearcher:
 
     # -- search ------------------------------------------------------------------------------------
 
-    def search(self, question: str, k: int = 10, filters: Filters | None = None, infer: bool = True) -> SearchResult:
-        """The ``k`` best clauses for ``question``; explicit ``filters`` win over inferred ones."""
+    def search(self, question: str, k: int = 10, filters: Filters | None = None, infer: bool = True, per_plan: bool = False) -> SearchResult:
+        """The ``k`` best clauses for ``question``; explicit ``filters`` win over inferred ones. With ``per_plan``
+        (a question answered one part per plan: 各地…, 分别…, 哪些规划…) every plan's best clauses come first, so
+        a plan ranked below the others' many clauses still speaks."""
         started = time.perf_counter()
         self.refresh()
         snapshot = self._snapshot  # both legs search this one version of the store
@@ -180,10 +191,10 @@ class HybridSearcher:
             lexical = snapshot.index.search(expand_query(text, self.tokenizer.cut(text)), depth, allowed_ids)
             timings["lexical_ms"] = _ms(t)
         hits = fuse(dense, lexical, snapshot.chunks)
-        if not filters and len(inferred.doc_ids) > 1:  # "赣州和任城区…分别…": every named plan gets its best clauses up front
+        if per_plan or (not filters and scope.apart):  # "赣州和任城区…分别…": every named plan gets its best clauses up front
             hits = interleave_by_plan(hits)
         timings["total_ms"] = _ms(started)
-        return SearchResult(question, text, hits[:k], active_filters, inferred, uncovered, scope.years, timings)
+        return SearchResult(question, text, hits[:k], active_filters, inferred, uncovered, scope.years, timings, plans_apart=scope.apart)
 
 
 @dataclass(frozen=True)

@@ -78,3 +78,4 @@ class SearchResult:
     uncovered: list[str] = field(default_factory=list)  # places/years named in the question that no plan covers
     years: tuple[int, ...] = ()  # years the question names
     timings: dict[str, float] = field(default_factory=dict)
+    plans_apart: bool = False  # the question names several plans apart (赣州和任城区…): one answer part per plan

@@ -53,6 +53,8 @@ class Scope:
     years: tuple[int, ...] = ()
     uncovered: tuple[str, ...] = ()
     places: tuple[str, ...] = ()  # the place names found, as written
+    apart: bool = False  # two or more places name different plans (赣州和任城区): one answer part per plan
+
 
 
 def find_places(text: str, tagged: Iterable[str], plans: Mapping[str, PlanInfo]) -> list[str]:
@@ -87,11 +89,13 @@ def infer_scope(
     places = find_places(text, tagged_places, plans)
     named: set[str] = set()
     uncovered: list[str] = []
+    groups: set[frozenset[str]] = set()  # the plans each place names: 海南 naming five Hainan plans is one group
     for place in places:
         core = place_core(place)
         matches = {p.doc_id for p in plans.values() if any(core in q or q in core for q in p.places)}
         if matches:
             named |= matches
+            groups.add(frozenset(matches))
         elif not mentioned_in_corpus(place):  # as written: 南京市 is not 南京医科大学
             uncovered.append(place)
     years = named_years(text)
@@ -105,4 +109,4 @@ def infer_scope(
                 named = covered
         elif not referred:
             uncovered.extend(f"{y}年" for y in years)
-    return Scope(frozenset(named), tuple(years), tuple(uncovered), tuple(places))
+    return Scope(frozenset(named), tuple(years), tuple(uncovered), tuple(places), apart=len(groups) > 1)
