@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.search.scope import PlanInfo, find_places, infer_scope, named_years, place_core
+from qa.search.scope import PlanInfo, find_places, impossible_years, infer_scope, named_years, place_core
 
 PLANS = {
     p.doc_id: p
@@ -100,3 +100,9 @@ def test_plans_are_named_apart_only_by_different_places(question: str, tagged: l
 def test_meng_names_match_with_or_without_their_suffix(question: str, tagged: list[str], docs: set[str]) -> None:
     scope = infer_scope(question, tagged, HAINAN)
     assert (set(scope.doc_ids), scope.uncovered) == (docs, ())
+
+
+@pytest.mark.parametrize(("question", "uncovered"), [("赣州9999年居民健康素养水平", ("9999年",)), ("赣州1000年", ("1000年",)), ("赣州2023年", ())])
+def test_impossible_years_are_out_of_scope(question: str, uncovered: tuple[str, ...]) -> None:
+    assert impossible_years(question) == list(uncovered)
+    assert infer_scope(question, ["赣州"], PLANS).uncovered == uncovered

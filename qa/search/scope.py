@@ -57,6 +57,14 @@ class Scope:
 
 
 
+_IMPOSSIBLE_YEAR = re.compile(r"(?<!\d)(\d{4})\s*年")
+
+
+def impossible_years(text: str) -> list[str]:
+    """Four-digit years outside what any plan could cover (9999年, 1000年), as written: always out of scope."""
+    return [f"{y}年" for y in dict.fromkeys(_IMPOSSIBLE_YEAR.findall(text)) if not 1990 <= int(y) <= 2100]
+
+
 def find_places(text: str, tagged: Iterable[str], plans: Mapping[str, PlanInfo]) -> list[str]:
     """Place names in ``text``: the ones jieba tagged, plus every stored plan's place written inside a longer
     word (健康泰州, 赣州行动) that the tagger does not split out."""
@@ -98,6 +106,7 @@ def infer_scope(
             groups.add(frozenset(matches))
         elif not mentioned_in_corpus(place):  # as written: 南京市 is not 南京医科大学
             uncovered.append(place)
+    uncovered += impossible_years(text)
     years = named_years(text)
     if years:
         wanted = set(years)
