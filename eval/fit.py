@@ -48,7 +48,7 @@ def span_rows(answerer: Any, item: GoldItem, standalone: str, result: Any) -> li
                 right = item.answerable and doc in item.docs and any(any(f in text for f in k) for k in forms)
                 rows.append((vector(signals), int(right)))
         return rows
-    candidates = [answerer.candidate(ask.terms, ask.kind, standalone, result.years, h, r) for r, h in enumerate(result.hits[: answerer.weights.candidates], start=1)]
+    candidates = answerer.candidates(ask, result.hits[: answerer.weights.candidates])
     for _, span, cand, signals in answerer.scored_spans(ask, candidates):
         phrase = answerer._phrase(ask.kind, cand.hit, span.text, 1, multi=False)
         right = item.answerable and answer_correct(phrase, item.keywords, refused=False)

@@ -13,9 +13,9 @@ responsible office or person, or lacks what the question insists on (最好, a q
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from qa.answer.answers import REFUSAL_PREFIX, Answer, Citation
 from qa.answer.figures import has_figure, states_digits, year_context, years_fit
@@ -42,6 +42,8 @@ from qa.answer.spans import (
     listed,
     near_miss_reason,
     spans_of,
+    tagged_names,
+    words_of,
 )
 from qa.answer.weights import AnswerWeights
 from qa.normalize import search_form
@@ -92,8 +94,8 @@ class Candidate:
     coverage: float
     quote: str
     gap: str = ""
+    gap_signal: str = ""  # which signal ``gap`` is: insisted_gap (最好 not spoken to) or modifier_gap (XY said as Y)
     rarest_missing: bool = False  # the question's weightiest topic word is not in the clause's context
-    weights: AnswerWeights = field(default=AnswerWeights(), repr=False, compare=False)
 
     @property
     def fits(self) -> bool:
@@ -156,7 +158,7 @@ class ExtractiveAnswerer:
         only as a word of its own: 新 in 新业务 is not said by 创新."""
         for form in term.forms:
             if len(form) == 1:
-                if form in norm and form in _words(self.tokenizer, norm):
+                if form in norm and form in words_of(self.tokenizer, norm):
                     return True
             elif form in norm or (partial and halves_found(form, norm, self.weights.partial_word_chars)):
                 return True
@@ -172,10 +174,16 @@ class ExtractiveAnswerer:
         context = self._context(hit)
         coverage = self.coverage(terms, context)
         quote = self.summary(hit.text) if kind == "list" else ""
-        gap = insisted_gap(question, hit.text) or self._modifier_gap(question, hit)
+        insisted = insisted_gap(question, hit.text)
+        gap = insisted or self._modifier_gap(question, hit)
+        signal = "insisted_gap" if insisted else "modifier_gap" if gap else ""
         rarest = max(terms, key=self._weight, default=None)
         missing = rarest is not None and not self._says(rarest, search_form(context), partial=True)
-        return Candidate(hit, rank, coverage, quote, gap, rarest_missing=missing, weights=self.weights)
+        return Candidate(hit, rank, coverage, quote, gap, signal, missing)
+
+    def candidates(self, ask: Asked, hits: Sequence[Retrieved]) -> list[Candidate]:
+        """``hits`` (in fused rank order) weighed as candidates for ``ask``."""
+        return [self.candidate(ask.terms, ask.kind, ask.question, ask.years, h, r) for r, h in enumerate(hits, start=1)]
 
     def summary(self, text: str) -> str:
         """A clause's measures in brief (:func:`qa.answer.spans.clause_summary`)."""
@@ -192,20 +200,28 @@ class ExtractiveAnswerer:
                 return f"说的不是“{x}{y}”"
         return ""
 
-    def span_signals(self, ask: Asked, cand: Candidate, span: Span) -> dict[str, float]:
-        """The signals of :data:`qa.answer.spans.FEATURES` for ``span`` of ``cand``'s clause as the answer to ``ask``."""
-        hit, text = cand.hit, span.text
-        norm = search_form(text)
-        f = {"bias": 1.0, "rank": 1.0 / cand.rank, "length": min(1.0, len(text) / self.weights.quote_chars),
-             "pair": float(span.count > 1), "first": float(span.first == 0)}
+    def clause_signals(self, ask: Asked, cand: Candidate) -> dict[str, float]:
+        """The signals of :data:`qa.answer.spans.FEATURES` that belong to ``cand``'s clause, the same for all its spans."""
+        hit = cand.hit
+        f = {"bias": 1.0, "rank": 1.0 / cand.rank, "clause_topic": cand.coverage, "rarest_missing": float(cand.rarest_missing)}
         f["dense_rank"] = 1.0 / hit.dense_rank if hit.dense_rank else 0.0
         f["lexical_rank"] = 1.0 / hit.lexical_rank if hit.lexical_rank else 0.0
         f["dense"] = max(0.0, hit.dense_score - 0.8) / 0.1
-        f["topic"] = max(0.0, self._topic_score(ask.terms, norm)) / ask.total if ask.total else 0.0
-        f["clause_topic"] = cand.coverage
-        f["rarest_missing"] = float(cand.rarest_missing)
-        f["bigrams"] = bigram_share(ask.bigrams, norm)
         f["clause_bigrams"] = bigram_share(ask.bigrams, search_form(self._context(hit)))
+        if ask.kind == "office":
+            f["office_given" if hit.meta.get("office") else "office_missing"] = 1.0
+        if cand.gap_signal:
+            f[cand.gap_signal] = 1.0
+        return f
+
+    def span_signals(self, ask: Asked, cand: Candidate, span: Span, clause: dict[str, float]) -> dict[str, float]:
+        """The signals of :data:`qa.answer.spans.FEATURES` for ``span`` of ``cand``'s clause as the answer to ``ask``,
+        its clause's own (:meth:`clause_signals`) included."""
+        hit, text = cand.hit, span.text
+        norm = search_form(text)
+        f = {**clause, "length": min(1.0, len(text) / self.weights.quote_chars), "pair": float(span.count > 1), "first": float(span.first == 0)}
+        f["topic"] = max(0.0, self._topic_score(ask.terms, norm)) / ask.total if ask.total else 0.0
+        f["bigrams"] = bigram_share(ask.bigrams, norm)
         if ask.figure:
             given = has_figure(norm, []) or (bool(ask.units) and has_figure(norm, ask.units))
             f["figure_given"], f["figure_missing"] = float(given), float(not given)
@@ -216,17 +232,11 @@ class ExtractiveAnswerer:
             if ask.years and given:
                 f["year_misfit"] = float(not years_fit(year_context(text, hit.text), ask.years, self.plan_years(hit.doc_id)))
                 f["other_years"] = float(bool(set(named_years(norm)) - set(ask.years)))
-        if ask.kind == "office":
-            f["office_given" if hit.meta.get("office") else "office_missing"] = 1.0
         # names are tagged once per clause (jieba's tagger is slow), then looked for in the span
-        if ask.kind == "place" and any(p in norm for p in _tagged(self.tokenizer, search_form(hit.text), "places")):
+        if ask.kind == "place" and any(p in norm for p in tagged_names(self.tokenizer, search_form(hit.text), "places")):
             f["place_given"] = 1.0
-        if ask.kind == "person" and not any(n in text for n in _tagged(self.tokenizer, hit.text, "person_names")):
+        if ask.kind == "person" and not any(n in text for n in tagged_names(self.tokenizer, hit.text, "person_names")):
             f["person_missing"] = 1.0
-        if cand.gap and cand.gap == insisted_gap(ask.question, hit.text):
-            f["insisted_gap"] = 1.0
-        elif cand.gap.startswith("说的不是"):
-            f["modifier_gap"] = 1.0
         return f
 
     def scored_spans(self, ask: Asked, cands: Sequence[Candidate]) -> list[tuple[float, Span, Candidate, dict[str, float]]]:
@@ -238,8 +248,9 @@ class ExtractiveAnswerer:
             listed = self._listed(cand)
             if listed:  # a sentence ending in a colon introduces the items after it: it is quoted with them
                 spans = [Span(sp.rank, listed, sp.first, 2) if sp.text.endswith((":", "：")) else sp for sp in spans]
+            clause = self.clause_signals(ask, cand)
             for span in spans:
-                signals = self.span_signals(ask, cand, span)
+                signals = self.span_signals(ask, cand, span, clause)
                 out.append((self.model.probability(signals), span, cand, signals))
         return out
 
@@ -263,12 +274,12 @@ class ExtractiveAnswerer:
         wording decides what kind of answer is wanted: "这些捐血站还要开展什么新业务?" asks for a measure even
         when the rewritten question carries the previous turn's 哪些街道)."""
         ask = self.asked(question, asked, result.years)
-        kind, terms = ask.kind, ask.terms
+        kind = ask.kind
         if result.uncovered or not result.hits:
             return self._refusal(question, result, Evidence(uncovered=list(result.uncovered)))
         if kind in PER_PLAN_KINDS or result.plans_apart:
             return self._per_plan(question, result, ask)
-        candidates = [self.candidate(terms, kind, question, result.years, h, r) for r, h in enumerate(result.hits[: self.weights.candidates], start=1)]
+        candidates = self.candidates(ask, result.hits[: self.weights.candidates])
         p, span, cand, signals = self.best_span(ask, candidates)
         chosen_quote = span.text
         gap = self.span_gap(ask, cand, signals)
@@ -277,7 +288,7 @@ class ExtractiveAnswerer:
         # a clause holding none of the question's topic words answers nothing, whatever the vectors and shared characters say
         unshared = not signals["clause_topic"]
         if unshared or p < self.policy.min_confidence or ev.coverage < floor or (gap and p < self.policy.min_confidence_near_miss):
-            near = Candidate(cand.hit, cand.rank, cand.coverage, chosen_quote, gap, weights=self.weights) if gap else None
+            near = dataclasses.replace(cand, quote=chosen_quote, gap=gap) if gap else None
             return self._refusal(question, result, ev, near=near)
         chosen = [(cand, chosen_quote)]
         if kind == "list":  # a summary may draw on a second clause of the same section
@@ -291,7 +302,7 @@ class ExtractiveAnswerer:
         """``result``'s clauses ordered by their best span's probability under the span model (retrieval order
         among equals): the order an LLM is given them in, so it reads first what the extractive answer would quote."""
         ask = self.asked(question, asked, result.years)
-        cands = [self.candidate(ask.terms, ask.kind, question, result.years, h, r) for r, h in enumerate(result.hits, start=1)]
+        cands = self.candidates(ask, result.hits)
         best: dict[int, float] = {}
         for p, span, _, _ in self.scored_spans(ask, cands):
             best[span.rank] = max(best.get(span.rank, 0.0), p)
@@ -324,7 +335,7 @@ class ExtractiveAnswerer:
         if not chosen:
             p, span, cand, signals = max(best_of.values(), key=lambda b: b[0])
             gap = self.span_gap(ask, cand, signals)
-            near = Candidate(cand.hit, cand.rank, cand.coverage, span.text, gap, weights=w) if gap else None
+            near = dataclasses.replace(cand, quote=span.text, gap=gap) if gap else None
             return self._refusal(question, result, Evidence(cand.coverage, list(result.uncovered), p), near=near)
         confidence = max(b[0] for b in chosen)
         citations = [Citation.from_hit(n, c.hit, span.text) for n, (_, span, c, _) in enumerate(chosen, start=1)]
@@ -341,7 +352,7 @@ class ExtractiveAnswerer:
         by_plan: dict[str, list[Candidate]] = {}
         for rank, hit in enumerate(result.hits[: self.weights.per_plan_hits], start=1):
             if len(by_plan.get(hit.doc_id, ())) < self.weights.candidates:
-                by_plan.setdefault(hit.doc_id, []).append(self.candidate(ask.terms, ask.kind, ask.question, result.years, hit, rank))
+                by_plan.setdefault(hit.doc_id, []).append(self.candidate(ask.terms, ask.kind, ask.question, ask.years, hit, rank))
         return by_plan
 
     @staticmethod
@@ -384,15 +395,3 @@ class ExtractiveAnswerer:
         if related:
             text += "以下条款可能相关：" + "；".join(c.label for c in related) + "。"
         return Answer(question, text, [], refused=True, retrieved=result.hits, related=related, confidence=ev.confidence)
-
-
-@lru_cache(maxsize=1024)
-def _tagged(tokenizer: Tokenizer, text: str, which: str) -> tuple[str, ...]:
-    """The places or person names (``which``: a :class:`Tokenizer` method) jieba tags in a clause, cached."""
-    return tuple(getattr(tokenizer, which)(text))
-
-
-@lru_cache(maxsize=4096)
-def _words(tokenizer: Tokenizer, text: str) -> frozenset[str]:
-    """The lexical tokens of ``text`` (cached: the same clauses are weighed for many questions)."""
-    return frozenset(tokenizer.tokens(text))

@@ -30,6 +30,7 @@ from importlib import resources
 
 from qa.answer.question import Term
 from qa.answer.weights import AnswerWeights
+from qa.search.lexical import Tokenizer
 from qa.text import clip
 from qa.text import sentences as text_sentences
 
@@ -172,6 +173,18 @@ def halves_found(word: str, text: str, min_chars: int) -> bool:
         return False
     half = len(word) // 2
     return word[:half] in text and word[half:] in text
+
+
+@lru_cache(maxsize=1024)
+def tagged_names(tokenizer: Tokenizer, text: str, which: str) -> tuple[str, ...]:
+    """The places or person names (``which``: a :class:`Tokenizer` method) jieba tags in a clause, cached."""
+    return tuple(getattr(tokenizer, which)(text))
+
+
+@lru_cache(maxsize=4096)
+def words_of(tokenizer: Tokenizer, text: str) -> frozenset[str]:
+    """The lexical tokens of ``text`` (cached: the same clauses are weighed for many questions)."""
+    return frozenset(tokenizer.tokens(text))
 
 
 def bigrams(text: str) -> frozenset[str]:
