@@ -18,9 +18,7 @@ Bounded: at most 64 clients and 600 s per step. Results: stdout and bench/result
 from __future__ import annotations
 
 import argparse
-import os
 import random
-import subprocess
 import sys
 import tempfile
 import threading
@@ -33,48 +31,12 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.corpus import DEFAULT_SEED, SCALES, ensure_corpus, gold_questions, parse_scale  # noqa: E402
-from bench.machine import RESULTS_DIR, free_port, loadavg, machine, rss_mb, stop_process, summary_ms, wait_for_quiet, write_result  # noqa: E402
+from bench.machine import RESULTS_DIR, PublicServer, loadavg, machine, summary_ms, wait_for_quiet, write_result  # noqa: E402
 
 MAX_CLIENTS = 64
 MAX_DURATION_S = 600
 TIMEOUT_S = 300
 LONG_QUESTION = "赣州市" + "居民健康素养水平和托育服务" * 38  # 497 characters: just under the default cap
-
-
-class ApiServer:
-    """``planqa serve --public`` in a subprocess; stopped by its PID."""
-
-    def __init__(self, store: Path, workdir: Path) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        env = {k: v for k, v in os.environ.items() if not k.startswith("PLANQA_")}
-        env.update({
-            "PLANQA_STORE_PATH": str(store), "PLANQA_APP_PORT": str(self.port), "PLANQA_PUBLIC": "true",
-            "PLANQA_API_RATE_LIMIT_PER_MINUTE": "0", "PLANQA_RATE_LIMIT_PER_MINUTE": "0", "PLANQA_FEEDBACK_PATH": str(workdir / "feedback.jsonl"),
-            "PLANQA_UPLOAD_DIR": str(workdir / "uploads"), "PLANQA_API_KEYS_PATH": str(workdir / "keys.json"),
-            "PLANQA_TIKTOKEN_CACHE_DIR": str(ROOT / "bench" / ".cache" / "tiktoken"), "GRADIO_ANALYTICS_ENABLED": "False",
-        })
-        self.log = (workdir / "server.log").open("w", encoding="utf-8")
-        self.process = subprocess.Popen([sys.executable, "-m", "cli", "serve"], cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
-
-    def wait_ready(self, timeout_s: float = 180) -> None:
-        import httpx
-
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"planqa serve exited with {self.process.returncode}; see {self.log.name}")
-            try:
-                if httpx.get(self.url + "/healthz", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.5)
-        raise RuntimeError(f"the server did not answer /healthz within {timeout_s:.0f} s")
-
-    def stop(self) -> None:
-        stop_process(self.process)
-        self.log.close()
 
 
 def call(client: Any, route: str, question: str) -> tuple[int, str]:
@@ -167,7 +129,8 @@ def main(argv: list[str] | None = None) -> int:
     questions = gold_questions()
     steps = []
     with tempfile.TemporaryDirectory(prefix="planqa-bench-api-") as tmp:
-        server = ApiServer(store, Path(tmp))
+        workdir = Path(tmp)
+        server = PublicServer(store, workdir, {"PLANQA_API_RATE_LIMIT_PER_MINUTE": "0", "PLANQA_API_KEYS_PATH": str(workdir / "keys.json")})
         try:
             server.wait_ready()
             import httpx
@@ -179,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{clients} clients for {args.duration:.0f} s", file=sys.stderr)
                 steps.append(load_step(server.url, clients, args.duration, questions, args.route, args.long_client, args.seed))
                 print(table(steps[-1:]), file=sys.stderr)
-            server_rss = rss_mb(server.process.pid)
+            server_rss = server.rss_mb()
         finally:
             server.stop()
     result = {"bench": "api", "when": time.strftime("%Y-%m-%d %H:%M:%S %z"), "machine": machine(), **gate, "corpus_chunks": info.chunks,

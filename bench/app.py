@@ -23,9 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
-import subprocess
 import sys
 import tempfile
 import threading
@@ -40,52 +38,11 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.corpus import DEFAULT_SEED, SCALES, ensure_corpus, gold_questions, parse_scale  # noqa: E402
-from bench.machine import RESULTS_DIR, free_port, loadavg, machine, rss_mb, stop_process, summary_ms, wait_for_quiet, write_result  # noqa: E402
+from bench.machine import RESULTS_DIR, PublicServer, loadavg, machine, summary_ms, wait_for_quiet, write_result  # noqa: E402
 
 MAX_USERS = 64
 MAX_DURATION_S = 600
 ANSWER_TIMEOUT_S = 300
-
-
-class AppServer:
-    """``planqa serve --public`` in a subprocess on a loopback port; stopped by its PID."""
-
-    def __init__(self, store: Path, workdir: Path, concurrency: int | None = None) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}/"
-        env = {k: v for k, v in os.environ.items() if not k.startswith("PLANQA_")}
-        env.update({
-            "PLANQA_STORE_PATH": str(store), "PLANQA_APP_HOST": "127.0.0.1", "PLANQA_APP_PORT": str(self.port),
-            "PLANQA_PUBLIC": "true", "PLANQA_RATE_LIMIT_PER_MINUTE": "0",  # one loopback address for every user
-            "PLANQA_FEEDBACK_PATH": str(workdir / "feedback.jsonl"), "PLANQA_UPLOAD_DIR": str(workdir / "uploads"),
-            "PLANQA_TIKTOKEN_CACHE_DIR": str(ROOT / "bench" / ".cache" / "tiktoken"), "GRADIO_ANALYTICS_ENABLED": "False",
-        })
-        if concurrency:
-            env["PLANQA_MAX_CONCURRENCY"] = str(concurrency)
-        self.log = (workdir / "server.log").open("w", encoding="utf-8")
-        self.process = subprocess.Popen([sys.executable, "-m", "cli", "serve"], cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
-
-    def wait_ready(self, timeout_s: float = 180) -> None:
-        import httpx
-
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"planqa serve exited with {self.process.returncode}; see {self.log.name}")
-            try:
-                if httpx.get(self.url + "gradio_api/info", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.5)
-        raise RuntimeError(f"planqa serve did not answer on {self.url} within {timeout_s:.0f} s; see {self.log.name}")
-
-    def rss_mb(self) -> float:
-        return rss_mb(self.process.pid)
-
-    def stop(self) -> None:
-        stop_process(self.process)
-        self.log.close()
 
 
 def chat_event(url: str) -> tuple[int, int]:
@@ -272,14 +229,14 @@ def main(argv: list[str] | None = None) -> int:
     questions = gold_questions()
     steps = []
     with tempfile.TemporaryDirectory(prefix="planqa-bench-app-") as tmp:
-        server = AppServer(store, Path(tmp), args.concurrency)
+        server = PublicServer(store, Path(tmp), {"PLANQA_MAX_CONCURRENCY": str(args.concurrency)} if args.concurrency else None, "/gradio_api/info")
         try:
             server.wait_ready()
-            warmup_s = warm_up(server.url, questions[0])
+            warmup_s = warm_up(server.url + "/", questions[0])
             gate = wait_for_quiet(args.max_load, args.wait)
             for users in user_steps:
                 print(f"{users} users for {args.duration:.0f} s", file=sys.stderr)
-                steps.append(load_step(server.url, users, args.duration, questions, args.think, args.api, args.seed))
+                steps.append(load_step(server.url + "/", users, args.duration, questions, args.think, args.api, args.seed))
                 print(table(steps[-1:]), file=sys.stderr)
             server_rss = server.rss_mb()
         finally:

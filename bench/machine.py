@@ -91,6 +91,49 @@ def stop_process(process: subprocess.Popen) -> None:
             process.wait(5)
 
 
+class PublicServer:
+    """``planqa serve --public`` in a subprocess on a free loopback port, over ``store``, its files in ``workdir``
+    and the chat's rate limit off (every simulated user comes from 127.0.0.1); ``env`` adds settings. ``url`` has
+    no trailing slash; ``ready_path`` is what ``wait_ready`` polls."""
+
+    def __init__(self, store: Path, workdir: Path, env: dict[str, str] | None = None, ready_path: str = "/healthz") -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.ready_path = ready_path
+        environ = {k: v for k, v in os.environ.items() if not k.startswith("PLANQA_")}
+        environ.update({
+            "PLANQA_STORE_PATH": str(store), "PLANQA_APP_HOST": "127.0.0.1", "PLANQA_APP_PORT": str(self.port),
+            "PLANQA_PUBLIC": "true", "PLANQA_RATE_LIMIT_PER_MINUTE": "0",
+            "PLANQA_FEEDBACK_PATH": str(workdir / "feedback.jsonl"), "PLANQA_UPLOAD_DIR": str(workdir / "uploads"),
+            "PLANQA_TIKTOKEN_CACHE_DIR": str(ROOT / "bench" / ".cache" / "tiktoken"), "GRADIO_ANALYTICS_ENABLED": "False",
+            **(env or {}),
+        })
+        self.log = (workdir / "server.log").open("w", encoding="utf-8")
+        self.process = subprocess.Popen([sys.executable, "-m", "cli", "serve"], cwd=ROOT, env=environ, stdout=self.log, stderr=subprocess.STDOUT)
+
+    def wait_ready(self, timeout_s: float = 180) -> None:
+        import httpx
+
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"planqa serve exited with {self.process.returncode}; see {self.log.name}")
+            try:
+                if httpx.get(self.url + self.ready_path, timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.5)
+        raise RuntimeError(f"planqa serve did not answer {self.url}{self.ready_path} within {timeout_s:.0f} s; see {self.log.name}")
+
+    def rss_mb(self) -> float:
+        return rss_mb(self.process.pid)
+
+    def stop(self) -> None:
+        stop_process(self.process)
+        self.log.close()
+
+
 def peak_rss_mb() -> float:
     """Peak resident memory of this process so far, in MB."""
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
