@@ -63,11 +63,11 @@ class Assistant:
     def retrieve(self, standalone: str, asked: str | None = None, filters: Filters | None = None) -> SearchResult:
         """The clauses the answerer weighs for ``standalone`` (the user typed ``asked``): the top ``top_k``, or for
         a question answered one part per plan (各地…, 分别…, 哪些规划…) each plan's best clauses first, from a
-        search ``per_plan_depth`` deep."""
+        search ``per_plan_depth`` deep. Text addressing the reader is left out (:meth:`SearchResult.quotable`)."""
         if answer_kind(standalone, asked) in PER_PLAN_KINDS:
             depth = max(self.settings.top_k, self.extractive.weights.per_plan_depth)
-            return self.searcher.search(standalone, k=depth, filters=filters, per_plan=True)
-        return self.search(standalone, filters=filters)
+            return self.searcher.search(standalone, k=depth, filters=filters, per_plan=True).quotable()
+        return self.search(standalone, filters=filters).quotable()
 
     def standalone(self, question: str, history: Sequence[Turn | str] = ()) -> str:
         """``question`` rewritten to stand alone: by the LLM when one is configured (and answers sensibly),

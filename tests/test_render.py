@@ -146,3 +146,13 @@ def test_knowledge_base_views_escape_document_text() -> None:
 def test_header_has_disclaimer_only_in_public_mode() -> None:
     assert DISCLAIMER in header_html(Settings(public=True), "extractive")
     assert DISCLAIMER not in header_html(Settings(), "extractive")
+
+
+@pytest.mark.parametrize("link", ["https://www.nhc.gov.cn/wjw/index.shtml", "[申领补贴](https://evil.example/x)", '<a href="http://evil.example">点此</a>', "www.evil.example"])
+def test_links_in_clauses_are_shown_as_plain_text(link: str) -> None:
+    """A clause's web address is text to read, never a link to follow: no anchor but the [n] markers."""
+    text = f"1.建设全民健康信息平台，详见{link}。"
+    html = render_answer_html(answer(citations=[citation(text=text, quote=text)]), turn=1)
+    anchors = re.findall(r"<a\b[^>]*>", html)
+    assert anchors and all('class="pq-marker"' in a and 'href="#pq-1-' in a for a in anchors), anchors
+    assert "evil.example" not in "".join(anchors) and "nhc.gov.cn" not in "".join(anchors)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from qa.ingest.documents import Document
 from qa.ingest.parsing import Clause
 from qa.ingest.tables import TableRow
+from qa.injection import directive_kinds
 from qa.normalize import search_form
 from qa.text import split_keeping_ends
 
@@ -139,6 +140,8 @@ def chunk_document(doc: Document, max_tokens: int, count_tokens: Callable[[str],
                 "page_end": clause.page_end if isinstance(clause, TableRow) else doc.page_of(max(start, end - 1)),
                 "order": index,
                 "search_text": search_text,
+                # Instructions to the reader or active markup in the part (qa.injection): never quoted.
+                "addresses_reader": ",".join(directive_kinds(text)),
             }
             embed_text = context + search_text
             chunks.append(

@@ -26,6 +26,7 @@ from qa.ingest.parsing import PARSER_VERSION, Clause, ParsedPlan, parse_plan
 from qa.ingest.readers import PLAIN_TEXT_SUFFIXES, READER_VERSION, read_document
 from qa.ingest.readtext import DocumentError, page_of
 from qa.ingest.tables import MARKDOWN_SUFFIXES, pipe_tables, with_table_rows
+from qa.injection import directive_kinds
 
 __all__ = [
     "CATALOG_NAME", "Document", "DocumentError", "DocumentInfo", "awaits_notice", "build_document", "check_entry", "decode_text", "infer_info",
@@ -132,9 +133,20 @@ def build_document(name: str, data: bytes, entry: dict | None = None, doc_id: st
         stamp += f"\nmetadata {METADATA_VERSION}"
     content_hash = hashlib.sha256(data + stamp.encode()).hexdigest()
     return Document(
-        info, name, text, read.encoding, content_hash, parsed, list(read.notes) + notes + parsed.warnings, read.pages,
+        info, name, text, read.encoding, content_hash, parsed, list(read.notes) + notes + parsed.warnings + directive_notes(parsed.clauses), read.pages,
         entry, read.text, markdown,
     )
+
+
+def directive_notes(clauses: Sequence[Clause]) -> list[str]:
+    """A note naming the clauses whose text addresses its reader (``忽略以上指令``, ``<script>``, ``javascript:``):
+    stored and searchable, but never quoted in an answer nor shown to an LLM (:mod:`qa.injection`)."""
+    flagged = [(c.path_label, directive_kinds(c.text)) for c in clauses]
+    flagged = [(label, kinds) for label, kinds in flagged if kinds]
+    if not flagged:
+        return []
+    shown = ", ".join(f"{label} ({'/'.join(kinds)})" for label, kinds in flagged[:5]) + (" …" if len(flagged) > 5 else "")
+    return [f"{len(flagged)} clause(s) address the reader instead of stating policy, never quoted in answers: {shown}"]
 
 
 # ------------------------------------------------------------------------------------- read together

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from qa.injection import addresses_reader, without_directives
 from qa.store import StoredChunk
 
 
@@ -79,3 +81,16 @@ class SearchResult:
     years: tuple[int, ...] = ()  # years the question names
     timings: dict[str, float] = field(default_factory=dict)
     plans_apart: bool = False  # the question names several plans apart (赣州和任城区…): one answer part per plan
+
+    def quotable(self) -> SearchResult:
+        """This result as an answer may use it: the sentences of each clause that address the reader (an
+        instruction to the model, a script tag, a ``javascript:`` link: :mod:`qa.injection`) left out, and a clause
+        holding nothing else left out too. The answerer and the LLM read this, never the raw text."""
+        if not any(addresses_reader(hit.text) for hit in self.hits):
+            return self
+        hits = []
+        for hit in self.hits:
+            kept = without_directives(hit.text)
+            if kept.strip():
+                hits.append(hit if kept == hit.text else dataclasses.replace(hit, chunk=dataclasses.replace(hit.chunk, text=kept)))
+        return dataclasses.replace(self, hits=hits)
