@@ -1,5 +1,6 @@
-"""``python app.py [flags]`` is ``planqa serve [flags]``: the Gradio app (staff mode, login when users are
-configured) or ``python app.py --public``. The app itself is :mod:`ui.blocks`; nothing imports this file.
+"""``python app.py [flags]`` is ``planqa serve [flags]``: the one server (:mod:`api.server`) with the citizens' chat
+at ``/``, the staff app at ``/staff`` (login when users are configured) and the HTTP API; ``python app.py --public``
+serves the citizens' chat and the API only. Nothing imports this file.
 """
 
 import sys

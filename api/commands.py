@@ -33,6 +33,7 @@ def ingest(settings: Settings, paths: list[Path], prune: bool = False, replace: 
     """Upload the files through the server at ``server_url`` (it keeps them in its upload folder and ingests them)."""
     from api.client import ServerClient
     from qa.ingest.pipeline import discover
+    from qa.ingest.report import printable
 
     if prune or replace:
         print(f"planqa ingest: {'--prune' if prune else '--replace'} works on the store itself, not through --server; delete a plan at /staff "
@@ -40,15 +41,23 @@ def ingest(settings: Settings, paths: list[Path], prune: bool = False, replace: 
         return 2
     files, problems = discover(paths)
     for problem in problems:
-        print(f"{problem.name}: {problem.status}: {problem.message}", file=sys.stderr)
+        print(f"{printable(problem.name)}: {problem.status}: {printable(problem.message)}", file=sys.stderr)
     report = ServerClient(settings.server_url, settings.api_key).upload(files)
-    for row in report["results"]:
-        print(f"{row['status']:<9} {row['name']}  {row['doc_id']}  {row['clauses']} clauses  {row['message']}".rstrip())
-    for problem in report["problems"]:
-        print(f"refused   {problem}")
+    for line in upload_lines(report):
+        print(line)
     print(f"server {settings.server_url}: {len(report['results'])} files in {report['seconds']:.1f} s")
     failed = report["problems"] or any(r["status"] == "failed" for r in report["results"]) or any(p.status == "failed" for p in problems)
     return 1 if failed else 0
+
+
+def upload_lines(report: dict[str, Any]) -> list[str]:
+    """One line per file of a server's upload report; names and messages with control characters escaped
+    (:func:`qa.ingest.report.printable`), as the local ingest table prints them."""
+    from qa.ingest.report import printable
+
+    lines = [f"{row['status']:<9} {printable(row['name'])}  {printable(row['doc_id'])}  {row['clauses']} clauses  {printable(row['message'])}".rstrip()
+             for row in report["results"]]
+    return lines + [f"refused   {printable(str(problem))}" for problem in report["problems"]]
 
 
 def print_answer(answer: dict[str, Any]) -> None:

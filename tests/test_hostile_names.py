@@ -100,3 +100,14 @@ def test_show_prints_names_escaped(tmp_path: Path, capsys) -> None:
     assert main(["ingest", "--show", str(path)]) == 0
     out = capsys.readouterr().out
     assert "\x1b" not in out and "\\x1b[31mred.txt" in out
+
+
+def test_a_server_upload_report_prints_names_escaped() -> None:
+    """``planqa ingest --server`` prints the server's report as the local table does: no raw control character."""
+    from api.commands import upload_lines
+
+    report = {"results": [{"status": "new", "name": "\x1b[2Jplan.txt", "doc_id": "plan\u202e", "clauses": 3, "message": "note\x07"}],
+              "problems": ["bad\x1b]0;title\x07.txt: not a plan file"]}
+    lines = upload_lines(report)
+    assert lines == ["new       \\x1b[2Jplan.txt  plan\\u202e  3 clauses  note\\x07", "refused   bad\\x1b]0;title\\x07.txt: not a plan file"]
+    assert all(line.isprintable() for line in lines)
