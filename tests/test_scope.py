@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.search.scope import PlanInfo, find_places, impossible_years, infer_scope, named_years, place_core
+from qa.search.scope import PlanInfo, find_places, impossible_years, infer_scope, named_years, place_core, suffixed_names
 
 PLANS = {
     p.doc_id: p
@@ -106,3 +106,33 @@ def test_meng_names_match_with_or_without_their_suffix(question: str, tagged: li
 def test_impossible_years_are_out_of_scope(question: str, uncovered: tuple[str, ...]) -> None:
     assert impossible_years(question) == list(uncovered)
     assert infer_scope(question, ["赣州"], PLANS).uncovered == uncovered
+
+
+@pytest.mark.parametrize(
+    ("tagged", "names"),
+    [
+        ([("火星", "n"), ("市", "n"), ("的", "uj"), ("居民", "n")], ["火星市"]),
+        ([("亚特兰蒂斯", "nrt"), ("市", "n"), ("2023", "m")], ["亚特兰蒂斯市"]),
+        ([("乌托邦", "nr"), ("县", "zg"), ("卫生", "an")], ["乌托邦县"]),
+        ([("蓝星", "nr"), ("省", "n")], ["蓝星省"]),
+        ([("样板", "n"), ("县", "n")], ["样板县"]),  # a plan's term: not uncovered while a clause says it
+        ([("城市", "ns")], []), ([("地级市", "n")], []), ([("示范县", "n")], []),  # words jieba knows whole
+        ([("赣州市", "ns"), ("于都县", "ns")], []),  # places the tagger knows come from its ns tags
+        ([("各", "r"), ("市", "n")], []), ([("全国", "n"), ("省", "n")], []), ([("新", "a"), ("县", "n")], []),
+    ],
+)
+def test_suffixed_names(tagged: list[tuple[str, str]], names: list[str]) -> None:
+    assert suffixed_names(tagged) == names
+
+
+@pytest.mark.parametrize(
+    ("question", "names", "uncovered"),
+    [
+        ("火星市2023年居民健康素养水平目标是多少?", ["火星市"], ("火星市",)),
+        ("火星市和赣州市分别要提高到多少?", ["火星市", "赣州市"], ("火星市",)),
+        ("哪些县要打造样板县?", ["样板县"], ()),
+    ],
+)
+def test_an_invented_place_is_out_of_scope(question: str, names: list[str], uncovered: tuple[str, ...]) -> None:
+    corpus = {"打造健康赣州建设样板县"}
+    assert infer_scope(question, names, PLANS, lambda place: any(place in t for t in corpus)).uncovered == uncovered

@@ -22,7 +22,7 @@ from qa.normalize import search_form, to_simplified
 from qa.search.fusion import fuse, interleave_by_plan
 from qa.search.lexical import BM25Index, Tokenizer, expand_query
 from qa.search.results import Filters, SearchResult
-from qa.search.scope import PlanInfo, Scope, infer_scope, named_years, place_core
+from qa.search.scope import PlanInfo, Scope, infer_scope, named_years, place_core, suffixed_names
 from qa.store import ClauseStore, StoredChunk
 from qa.text import ADMIN_SUFFIXES, COMMON_ADMIN_SUFFIXES, suffix_pattern
 
@@ -138,7 +138,8 @@ class HybridSearcher:
     def scope(self, question: str) -> Scope:
         """The plans the question names by place and year, and the places/years no stored plan covers."""
         text = to_simplified(question)
-        return infer_scope(text, self.tokenizer.places(text), self.plans, self._mentioned_in_corpus)
+        names = [*self.tokenizer.places(text), *suffixed_names((w.word, w.flag) for w in self.tokenizer.tagged(text))]
+        return infer_scope(text, names, self.plans, self._mentioned_in_corpus)
 
     def _mentioned_in_corpus(self, place: str) -> bool:
         """A place named inside some clause (于都县 in the Ganzhou plan) is not 'uncovered'."""

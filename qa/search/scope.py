@@ -65,6 +65,24 @@ def impossible_years(text: str) -> list[str]:
     return [f"{y}年" for y in dict.fromkeys(_IMPOSSIBLE_YEAR.findall(text)) if not 1990 <= int(y) <= 2100]
 
 
+# The suffixes that make a name a place of a level plans are written for: 火星市, 乌托邦县, 蓝星省.
+NAME_SUFFIXES = frozenset("市 县 省".split())
+
+
+def suffixed_names(tagged: Iterable[tuple[str, str]]) -> list[str]:
+    """Names the tagger does not know as places but the question writes as one: a noun or personal name of two
+    characters or more (flag ``n…``, not ``ns``) followed by 市, 县 or 省 as a word of its own (``火星``/``市``,
+    ``亚特兰蒂斯``/``市``). ``tagged``: jieba's (word, flag) pairs. Words jieba knows whole (城市, 地级市, 示范县)
+    are not split, so they are never read as places; a name that is only a plan's term (样板县) is mentioned in
+    its clauses, and :func:`infer_scope` does not call it uncovered."""
+    pairs = [(str(w), str(f)) for w, f in tagged]
+    return [
+        word + suffix
+        for (word, flag), (suffix, _) in zip(pairs, pairs[1:])
+        if suffix in NAME_SUFFIXES and len(word) >= 2 and flag.startswith("n") and flag != "ns" and word not in GENERIC_PLACES
+    ]
+
+
 def find_places(text: str, tagged: Iterable[str], plans: Mapping[str, PlanInfo]) -> list[str]:
     """Place names in ``text``: the ones jieba tagged, plus every stored plan's place written inside a longer
     word (健康泰州, 赣州行动) that the tagger does not split out."""
