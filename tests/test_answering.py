@@ -53,8 +53,9 @@ def test_traditional_question_finds_simplified_plan_and_the_reverse(assistant):
 
 
 def test_office_question_names_the_responsible_office(assistant):
-    answer = assistant.ask("泰州市家庭医生签约服务由哪个处室负责?")
-    assert "基層處" in answer.text and answer.citations[0].path_label == "四、(十五)35."
+    for question in ("泰州市家庭医生签约服务由哪个处室负责?", "泰州市家庭医生签约服务由哪个科室负责?", "泰州市家庭医生签约服务的负责部门是什么?"):
+        answer = assistant.ask(question)
+        assert "由基層處负责" in answer.text and answer.citations[0].path_label == "四、(十五)35.", (question, answer.text)
 
 
 def test_place_and_year_in_the_question_become_filters(assistant):
