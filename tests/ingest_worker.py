@@ -56,10 +56,17 @@ def main(argv: list[str]) -> int:
     settings = Settings.load({"store_path": store_path, "embed_batch_size": 8}, env={})
     embeddings = SlowEmbeddings(seconds)
     store = open_store(settings, embeddings.model_id)
-    repaired = store.repair()
-    print(f"repaired {','.join(repaired) or '-'}", flush=True)
     ingestor = Ingestor(settings, store, embeddings)
-    report = ingestor.run([folder], progress=lambda name, n, total: print(f"start {n} {name}", flush=True))
+    started: list[str] = []
+
+    def progress(name: str, n: int, total: int) -> None:
+        if not started:  # the writer lock is held and the repair done by the time the first file is read
+            started.append(name)
+            print("locked", flush=True)
+        print(f"start {n} {name}", flush=True)
+
+    report = ingestor.run([folder], progress=progress)
+    print(f"repaired {','.join(report.repaired) or '-'}", flush=True)
     for result in report.results:
         print(f"done {result.doc_id} {result.status} {result.chunks}", flush=True)
     return 1 if report.failed else 0

@@ -74,6 +74,11 @@ class ChromaClauseStore:
         self._chunks: Any = None
         self._documents: Any = None
 
+    @property
+    def location(self) -> str:
+        """Where the store is, for messages: its folder, or the Chroma server's address."""
+        return f"{self.config.host}:{self.config.port}" if self.config.mode == "http" else str(self.config.path)
+
     # -- connection --------------------------------------------------------------------------------
 
     @property
@@ -230,29 +235,69 @@ class ChromaClauseStore:
         self._bump_generation()
         self.remove_stale(doc_id, None)
 
-    def repair(self) -> list[str]:
-        """Remove chunks left by an interrupted ingest (no committed record, or another version). Returns doc ids repaired."""
+    def repair(self, live_runs: Collection[str] = ()) -> list[str]:
+        """Remove chunks of versions that are not committed (no record, or another version) that no live run wrote
+        (their ``run_id`` is not in ``live_runs``). Returns the doc ids repaired."""
         records = self.documents()
         chunks, _ = self._open()
-        seen: dict[str, set[str]] = {}
-        for meta in self.iter_metadata():
-            seen.setdefault(str(meta["doc_id"]), set()).add(str(meta["doc_hash"]))
-        repaired = []
-        for doc_id, hashes in seen.items():
-            keep = records[doc_id].doc_hash if doc_id in records else None
-            if hashes - ({keep} if keep else set()):
-                self.remove_stale(doc_id, keep)
-                repaired.append(doc_id)
-        return repaired
+        stale: list[str] = []
+        repaired: set[str] = set()
+        for cid, meta in self._iter_ids_metadata():
+            record = records.get(str(meta.get("doc_id")))
+            if (record is None or record.doc_hash != meta.get("doc_hash")) and meta.get("run_id") not in live_runs:
+                stale.append(cid)
+                repaired.add(str(meta.get("doc_id")))
+        for i in range(0, len(stale), GET_BATCH):
+            self._call(chunks.delete, ids=stale[i : i + GET_BATCH])
+        return sorted(repaired)
+
+    def chunk_counts(self) -> dict[str, int]:
+        """Chunks present of each plan's committed version."""
+        records = self.documents()
+        counts: dict[str, int] = {}
+        for _, meta in self._iter_ids_metadata():
+            record = records.get(str(meta.get("doc_id")))
+            if record is not None and record.doc_hash == meta.get("doc_hash"):
+                counts[record.doc_id] = counts.get(record.doc_id, 0) + 1
+        return counts
+
+    # -- the writer lock (qa.ingest.writer): one record in <prefix>_writer; Chroma's add never replaces a record,
+    # so the first claim applied wins, whichever process or machine it came from.
+
+    def _writer(self) -> Any:
+        return self._call(lambda: self.client.get_or_create_collection(self.config.collection_prefix + "_writer", embedding_function=None))
+
+    def claim_writer(self, card: dict[str, Any]) -> dict[str, Any]:
+        writer = self._writer()
+        self._call(writer.add, ids=["writer"], embeddings=[[1.0]], metadatas=[dict(card)])
+        got = self._call(writer.get, ids=["writer"], include=["metadatas"])
+        metas = got["metadatas"] or []
+        return dict(metas[0]) if metas and metas[0] else {}
+
+    def renew_writer(self, run_id: str, expires: float) -> bool:
+        writer = self._writer()
+        got = self._call(writer.get, ids=["writer"], include=["metadatas"])
+        metas = got["metadatas"] or []
+        if not metas or not metas[0] or metas[0].get("run_id") != run_id:
+            return False
+        self._call(writer.update, ids=["writer"], metadatas=[{**metas[0], "expires": expires}])
+        return True
+
+    def release_writer(self, run_id: str) -> None:
+        writer = self._writer()
+        self._call(writer.delete, ids=["writer"], where={"run_id": run_id})
 
     # -- reading -----------------------------------------------------------------------------------
 
     def iter_metadata(self) -> Iterable[dict[str, Any]]:
+        return (meta for _, meta in self._iter_ids_metadata())
+
+    def _iter_ids_metadata(self) -> Iterable[tuple[str, dict[str, Any]]]:
         chunks, _ = self._open()
         total = self._call(chunks.count)
         for offset in range(0, total, 1000):
             got = self._call(chunks.get, include=["metadatas"], limit=1000, offset=offset)
-            yield from (dict(m) for m in got["metadatas"] or [])
+            yield from ((cid, dict(m)) for cid, m in zip(got["ids"], got["metadatas"] or [], strict=False) if m is not None)
 
     def all_chunks(self, active: dict[str, str] | None = None) -> list[StoredChunk]:
         """Every committed chunk: the lexical index is built from this.
