@@ -139,7 +139,7 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     from backends import lock_store, open_store
     from qa.embeddings import make_embeddings
 
-    lock_store(settings, "ingest")  # held until the command exits
+    lock_store(settings, "ingest", wait=settings.writer_wait_seconds)  # held until the command exits
     embeddings = make_embeddings(settings)
     store = open_store(settings, embeddings.model_id)
     ingestor = Ingestor(settings, store, embeddings)
