@@ -17,18 +17,19 @@ from qa.settings import Settings
 from vectorstore import ChromaClauseStore, ChromaConfig
 
 
-def open_store(settings: Settings, model_id: str) -> ChromaClauseStore:
-    """The Chroma clause store the settings name (embedded at ``store_path``, or a ``chroma run`` server)."""
-    return ChromaClauseStore(ChromaConfig.of(settings), model_id)
+def open_store(settings: Settings, model_id: str, create: bool = True) -> ChromaClauseStore:
+    """The Chroma clause store the settings name (embedded at ``store_path``, or a ``chroma run`` server). Without
+    ``create``, a folder that holds no store yet is an error naming it (for commands that only read)."""
+    return ChromaClauseStore(ChromaConfig.of(settings, create=create), model_id)
 
 
-def build_assistant(settings: Settings, mode: str = "hybrid") -> Assistant:
+def build_assistant(settings: Settings, mode: str = "hybrid", create: bool = True) -> Assistant:
     """An :class:`Assistant` on the configured embedder and store; heavy parts load on first use."""
     from qa.answer.tokens import install_bpe_files
 
     install_bpe_files(settings.tiktoken_cache_dir)
     embeddings = make_embeddings(settings)
-    return Assistant(settings, open_store(settings, embeddings.model_id), embeddings, mode=mode)
+    return Assistant(settings, open_store(settings, embeddings.model_id, create=create), embeddings, mode=mode)
 
 
 # ------------------------------------------------------------------------------------------ one process per embedded store

@@ -233,7 +233,7 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
         from backends import build_assistant, lock_store
 
         lock_store(settings, "search", shared=True)
-        assistant = build_assistant(settings, mode=args.mode)
+        assistant = build_assistant(settings, mode=args.mode, create=False)  # no store there: an error, not an empty store
         result = assistant.search(args.question, k=args.k, filters=_filters_from(args))
         payload = {
             "question": args.question, "filters": _filters_json(result.filters), "uncovered": result.uncovered,
@@ -269,7 +269,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
         from backends import lock_store
 
         lock_store(settings, "ask", shared=True)
-        assistant = build_assistant(settings)
+        assistant = build_assistant(settings, create=False)
         filters = _filters_from(args)
         if args.batch:
             return _batch(assistant, args.batch, filters)

