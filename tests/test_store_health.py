@@ -146,7 +146,7 @@ def read_only_store(built: Path, tmp_path: Path):  # type: ignore[no-untyped-def
         subprocess.run(["mount", "-o", "remount,ro,bind", str(mounted)], check=True, capture_output=True)
         yield mounted
     finally:
-        subprocess.run(["umount", str(mounted)], capture_output=True)
+        subprocess.run(["umount", "-l", str(mounted)], capture_output=True)
 
 
 def test_a_read_only_store_can_be_searched_and_ingest_says_it_is_read_only(read_only_store: Path, tmp_path: Path) -> None:
@@ -167,7 +167,7 @@ def small_disk(tmp_path: Path):  # type: ignore[no-untyped-def]
     try:
         yield disk
     finally:
-        subprocess.run(["umount", str(disk)], capture_output=True)
+        subprocess.run(["umount", "-l", str(disk)], capture_output=True)  # lazily: Chroma may hold its files open
 
 
 def fill_plans(tmp_path: Path) -> Path:
