@@ -11,20 +11,11 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
-from tests.test_chroma_server import CHROMA, ChromaServer, free_port
+from tests.test_chroma_server import ChromaServer
+from tests.test_chroma_server import server as chroma_server  # noqa: F401  (the `chroma run` fixture, by this name here)
 from tests.test_faults import assert_consistent, worker, write_plans
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def chroma_server(tmp_path: Path):  # type: ignore[no-untyped-def]
-    if not Path(CHROMA).exists():
-        pytest.skip("the chroma CLI (ships with chromadb) is not installed")
-    running = ChromaServer(tmp_path / "chroma-data", free_port())
-    running.start()
-    yield running
-    running.stop()
 
 
 def start(*args: str) -> subprocess.Popen:
@@ -120,10 +111,12 @@ def test_a_writer_killed_while_holding_the_embedded_store_does_not_block_the_nex
 
 
 @pytest.mark.server
-def test_two_ingest_processes_on_one_chroma_server(tmp_path: Path, chroma_server: ChromaServer) -> None:
-    two_writers(tmp_path, ["--http", str(chroma_server.port), str(tmp_path / "unused")])
+def test_two_ingest_processes_on_one_chroma_server(tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    server: ChromaServer = request.getfixturevalue("chroma_server")
+    two_writers(tmp_path, ["--http", str(server.port), str(tmp_path / "unused")])
 
 
 @pytest.mark.server
-def test_a_writer_killed_while_holding_a_chroma_server_store_does_not_block_the_next(tmp_path: Path, chroma_server: ChromaServer) -> None:
-    killed_holder(tmp_path, ["--http", str(chroma_server.port), str(tmp_path / "unused")])
+def test_a_writer_killed_while_holding_a_chroma_server_store_does_not_block_the_next(tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    server: ChromaServer = request.getfixturevalue("chroma_server")
+    killed_holder(tmp_path, ["--http", str(server.port), str(tmp_path / "unused")])

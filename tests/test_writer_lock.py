@@ -19,7 +19,8 @@ from qa.ingest.pipeline import Ingestor
 from qa.ingest.writer import _boot_id, hold_writer, is_dead
 from qa.settings import Settings
 from qa.store import StoreBusy
-from tests.test_ingestion import PLAN_A, PLAN_B, CountingEmbeddings
+from tests.test_faults import write_plans
+from tests.test_ingestion import CountingEmbeddings
 from vectorstore import InMemoryClauseStore
 
 
@@ -103,11 +104,8 @@ def test_is_dead_tells_expired_and_gone_holders() -> None:
 
 @pytest.fixture
 def plans(tmp_path: Path) -> Path:
-    folder = tmp_path / "plans"
-    folder.mkdir()
-    (folder / "city-2024.txt").write_text(PLAN_A, encoding="utf-8")
-    (folder / "county-2024.txt").write_text(PLAN_B, encoding="utf-8")
-    return folder
+    write_plans(tmp_path / "plans", plans=2, items=12, version="甲")
+    return tmp_path / "plans"
 
 
 def lose_chunks(store, doc_id: str, keep: int) -> None:  # type: ignore[no-untyped-def]
@@ -122,13 +120,13 @@ def test_a_plan_with_missing_chunks_is_written_again_not_unchanged(tmp_path: Pat
     emb = CountingEmbeddings()
     store = open_store(settings, emb.model_id)
     Ingestor(settings, store, emb).run([plans])
-    promised = int(store.documents()["city-2024"].metadata["chunks"])
-    lose_chunks(store, "city-2024", 1)
+    promised = int(store.documents()["plan-00"].metadata["chunks"])
+    lose_chunks(store, "plan-00", 1)
     report = Ingestor(settings, store, emb).run([plans])
     status = {r.doc_id: (r.status, r.message) for r in report.results}
-    assert status["city-2024"][0] == "repaired" and f"1 of its {promised} chunks" in status["city-2024"][1]
-    assert status["county-2024"][0] == "unchanged"
-    assert store.chunk_counts()["city-2024"] == promised
+    assert status["plan-00"][0] == "repaired" and f"1 of its {promised} chunks" in status["plan-00"][1]
+    assert status["plan-01"][0] == "unchanged"
+    assert store.chunk_counts()["plan-00"] == promised
     assert "1 repaired" in report.table()
 
 
@@ -137,8 +135,8 @@ def test_a_plan_with_missing_chunks_whose_file_is_not_given_is_reported_with_wha
     emb = CountingEmbeddings()
     store = open_store(settings, emb.model_id)
     Ingestor(settings, store, emb).run([plans])
-    lose_chunks(store, "city-2024", 1)
-    report = Ingestor(settings, store, emb).run([plans / "county-2024.txt"])
+    lose_chunks(store, "plan-00", 1)
+    report = Ingestor(settings, store, emb).run([plans / "plan-01.txt"])
     failed = {r.doc_id: r.message for r in report.failed}
-    assert set(failed) == {"city-2024"}
-    assert "incomplete" in failed["city-2024"] and str((plans / "city-2024.txt").resolve()) in failed["city-2024"]
+    assert set(failed) == {"plan-00"}
+    assert "incomplete" in failed["plan-00"] and str((plans / "plan-00.txt").resolve()) in failed["plan-00"]
