@@ -121,9 +121,10 @@ def hold_writer(store: ClauseStore, command: str, wait_seconds: float, lease_sec
             continue
         if time.monotonic() >= deadline:
             waited = f"waited {wait_seconds:g} s; " if wait_seconds > 0 else ""
+            store_named = f"the store {where}" if where else "the store"
             raise StoreBusy(
-                f"the store {where or ''} is being written by {describe(holder)}; {waited}only one writer at a time: try again when it has "
-                "finished, or set PLANQA_WRITER_WAIT_SECONDS to wait for it".replace("store  is", "store is")
+                f"{store_named} is being written by {describe(holder)}; {waited}only one writer at a time: try again when it has "
+                "finished, or set PLANQA_WRITER_WAIT_SECONDS to wait for it"
             )
         time.sleep(min(POLL_SECONDS, max(0.01, deadline - time.monotonic())))
     lease = WriterLease(store, card, lease_seconds)
