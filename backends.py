@@ -17,18 +17,19 @@ from qa.settings import Settings
 from vectorstore import ChromaClauseStore, ChromaConfig
 
 
-def open_store(settings: Settings, model_id: str) -> ChromaClauseStore:
-    """The Chroma clause store the settings name (embedded at ``store_path``, or a ``chroma run`` server)."""
-    return ChromaClauseStore(ChromaConfig.of(settings), model_id)
+def open_store(settings: Settings, model_id: str, create: bool = True) -> ChromaClauseStore:
+    """The Chroma clause store the settings name (embedded at ``store_path``, or a ``chroma run`` server). Without
+    ``create``, a folder that holds no store yet is an error naming it (for commands that only read)."""
+    return ChromaClauseStore(ChromaConfig.of(settings, create=create), model_id)
 
 
-def build_assistant(settings: Settings, mode: str = "hybrid") -> Assistant:
+def build_assistant(settings: Settings, mode: str = "hybrid", create: bool = True) -> Assistant:
     """An :class:`Assistant` on the configured embedder and store; heavy parts load on first use."""
     from qa.answer.tokens import install_bpe_files
 
     install_bpe_files(settings.tiktoken_cache_dir)
     embeddings = make_embeddings(settings)
-    return Assistant(settings, open_store(settings, embeddings.model_id), embeddings, mode=mode)
+    return Assistant(settings, open_store(settings, embeddings.model_id, create=create), embeddings, mode=mode)
 
 
 # ------------------------------------------------------------------------------------------ one process per embedded store
@@ -57,27 +58,41 @@ def lock_path(settings: Settings) -> Path:
     return store.with_name(store.name + ".lock")
 
 
-def lock_store(settings: Settings, command: str, url: str = "", shared: bool = False) -> StoreLock | None:
+def lock_store(settings: Settings, command: str, url: str = "", shared: bool = False, wait: float = 0.0) -> StoreLock | None:
     """Claim the embedded store for this process: exclusively for ``serve`` and ``ingest`` (writers, and a server
     that keeps the store open), shared for ``ask`` and ``search``. A Chroma server (``chroma_mode = http``) serves
-    many processes, so nothing is locked then (None). Raises :class:`StoreInUse` at once, never waits."""
+    many processes, so nothing is locked then (None): there the writer lock in the store (:mod:`qa.ingest.writer`)
+    keeps writers apart. Raises :class:`StoreInUse` once ``wait`` seconds have passed (at once by default)."""
     import fcntl
+    import time
 
     if settings.chroma_mode != "embedded":
         return None
     path = lock_path(settings)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
-        fcntl.flock(fd, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
-    except BlockingIOError:
-        try:  # held shared (by readers), or exclusively (by the owner whose card is in the file)?
-            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-            owner: dict[str, Any] = {}
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError:
+        if not shared:
+            raise StoreInUse(f"the store {settings.store_path} is read-only (cannot create its lock file {path}); it can be searched, "
+                             "not written: ingest into a writable copy, or fix its permissions") from None
+        return None  # a read-only store's readers need no lock: nothing can write it
+    deadline = time.monotonic() + max(0.0, wait)
+    while True:
+        try:
+            fcntl.flock(fd, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
+            break
         except BlockingIOError:
-            owner = _owner(fd)
-        os.close(fd)
-        raise StoreInUse(_in_use_message(settings, command, owner)) from None
+            if time.monotonic() < deadline:
+                time.sleep(0.25)
+                continue
+            try:  # held shared (by readers), or exclusively (by the owner whose card is in the file)?
+                fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+                owner: dict[str, Any] = {}
+            except BlockingIOError:
+                owner = _owner(fd)
+            os.close(fd)
+            raise StoreInUse(_in_use_message(settings, command, owner)) from None
     if not shared:  # the owner's card, for the message a second process prints
         os.ftruncate(fd, 0)
         os.pwrite(fd, json.dumps({"pid": os.getpid(), "command": command, "url": url}).encode("utf-8"), 0)
@@ -101,5 +116,5 @@ def _in_use_message(settings: Settings, command: str, owner: dict[str, Any]) -> 
                 f"one process's database. Use {via}, stop that server first, or run Chroma as a server (`chroma run`, "
                 "PLANQA_CHROMA_MODE=http) for several processes")
     who = f"`planqa {owner['command']}` (pid {owner.get('pid', '?')})" if owner.get("command") else "another PlanQA command (ask or search)"
-    return (f"the embedded store {store} is in use by {who}; wait for it to finish and try again, "
-            "or run Chroma as a server (`chroma run`, PLANQA_CHROMA_MODE=http) for several processes")
+    return (f"the embedded store {store} is in use by {who}; wait for it to finish and try again (PLANQA_WRITER_WAIT_SECONDS "
+            "makes ingest wait for it), or run Chroma as a server (`chroma run`, PLANQA_CHROMA_MODE=http) for several processes")

@@ -139,7 +139,7 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     from backends import lock_store, open_store
     from qa.embeddings import make_embeddings
 
-    lock_store(settings, "ingest")  # held until the command exits
+    lock_store(settings, "ingest", wait=settings.writer_wait_seconds)  # held until the command exits
     embeddings = make_embeddings(settings)
     store = open_store(settings, embeddings.model_id)
     ingestor = Ingestor(settings, store, embeddings)
@@ -233,7 +233,7 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
         from backends import build_assistant, lock_store
 
         lock_store(settings, "search", shared=True)
-        assistant = build_assistant(settings, mode=args.mode)
+        assistant = build_assistant(settings, mode=args.mode, create=False)  # no store there: an error, not an empty store
         result = assistant.search(args.question, k=args.k, filters=_filters_from(args))
         payload = {
             "question": args.question, "filters": _filters_json(result.filters), "uncovered": result.uncovered,
@@ -269,7 +269,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
         from backends import lock_store
 
         lock_store(settings, "ask", shared=True)
-        assistant = build_assistant(settings)
+        assistant = build_assistant(settings, create=False)
         filters = _filters_from(args)
         if args.batch:
             return _batch(assistant, args.batch, filters)

@@ -123,7 +123,7 @@ class Plan(_Out):
 class FileResult(_Out):
     name: str
     doc_id: str
-    status: str = Field(description="new | updated | unchanged | failed | skipped | pruned")
+    status: str = Field(description="new | updated | repaired | unchanged | failed | skipped | pruned")
     clauses: int = 0
     chunks: int = 0
     message: str = ""

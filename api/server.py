@@ -29,6 +29,7 @@ from api.guard import ApiError, Guard
 from api.keys import KeyStore
 from qa.library import Library
 from qa.settings import Settings
+from qa.store import StoreBusy, StoreError
 from ui.auth import CLIENT_ADDRESS, LoginGuard, async_authenticator
 from ui.limits import AnswerGate, Busy, GatedAssistant, limit_status
 
@@ -200,6 +201,14 @@ def _handlers(app: FastAPI) -> None:
     async def busy(request: Request, exc: Busy) -> JSONResponse:
         return error(503, "every answer slot is busy and the queue is full; retry later", "server_busy", "busy",
                      {"Retry-After": str(int(exc.retry_after))})
+
+    @app.exception_handler(StoreError)
+    async def store_error(request: Request, exc: StoreError) -> JSONResponse:
+        # the store's fault, said plainly (damaged, locked, full, read-only, another writer): never a 500 with a traceback
+        log.error("%s %s: %s", request.method, request.url.path, exc)
+        if isinstance(exc, StoreBusy):
+            return error(409, str(exc), "store_busy", "store_busy", {"Retry-After": "30"})
+        return error(503, str(exc), "store_unavailable", "store_unavailable", {"Retry-After": "30"})
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:

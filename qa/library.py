@@ -114,7 +114,7 @@ class Library:
         return {"title": str(meta.get("title", "")), "issuer": str(meta.get("issuer", "")), "region": str(meta.get("region", "")), "years": span}
 
     def _ingestor(self) -> Ingestor:
-        return Ingestor(self.settings, self.assistant.store, self.assistant.embeddings)
+        return Ingestor(self.settings, self.assistant.store, self.assistant.embeddings, command="serve")
 
     def upload(self, files: Iterable[tuple[str, Path]]) -> tuple[IngestReport, list[str]]:
         """Save each ``(original name, temp path)`` under a safe name in ``upload_dir`` and ingest the saved ones."""
@@ -153,7 +153,8 @@ class Library:
         if doc_id not in records:
             return f"没有编号为 {doc_id} 的规划。"
         source = str(records[doc_id].metadata.get("source_name", ""))
-        self.assistant.store.delete_document(doc_id)
+        with self._ingestor().writing():  # not amid another process's ingest
+            self.assistant.store.delete_document(doc_id)
         uploaded = self.settings.upload_dir / safe_filename(source) if source else None
         if uploaded is not None and uploaded.is_file() and uploaded.name == source:
             uploaded.unlink()

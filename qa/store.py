@@ -17,7 +17,11 @@ from typing import Any, Protocol, runtime_checkable
 
 
 class StoreError(RuntimeError):
-    """The store cannot be used as configured; the message says what to do."""
+    """The store cannot be used as configured; the message names the store and says what to do."""
+
+
+class StoreBusy(StoreError):
+    """Another writer holds the store's writer lock (see :mod:`qa.ingest.writer`); the message names it."""
 
 
 @dataclass(frozen=True)
@@ -87,8 +91,28 @@ class ClauseStore(Protocol):
         """Remove a plan: its record first (readers stop seeing it at once), then its chunks."""
         ...
 
-    def repair(self) -> list[str]:
-        """Remove chunks left by an interrupted ingest; returns the doc ids repaired."""
+    def repair(self, live_runs: Collection[str] = ()) -> list[str]:
+        """Remove chunks of versions that are not committed, left by runs that are over (a chunk's ``run_id`` is not
+        in ``live_runs``; called by the holder of the writer lock, so every other run is over); returns the doc ids."""
+        ...
+
+    def chunk_counts(self) -> dict[str, int]:
+        """Chunks present of each plan's committed version (a record whose ``chunks`` differs lost some)."""
+        ...
+
+    # The writer lock: one record per store. A card is a dict of scalars holding at least ``run_id`` and
+    # ``expires`` (epoch seconds); qa.ingest.writer decides when a holder is dead.
+
+    def claim_writer(self, card: dict[str, Any]) -> dict[str, Any]:
+        """Put ``card`` in the lock record if there is none (one atomic insert-if-absent); return the holder's card."""
+        ...
+
+    def renew_writer(self, run_id: str, expires: float) -> bool:
+        """Extend the lease of ``run_id``; False when the lock is not (any longer) that run's."""
+        ...
+
+    def release_writer(self, run_id: str) -> None:
+        """Remove the lock record if it is ``run_id``'s (of a dead holder, or one's own)."""
         ...
 
     def iter_metadata(self) -> Iterable[dict[str, Any]]:

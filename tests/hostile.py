@@ -107,6 +107,29 @@ def write_landing(folder: Path) -> None:
     (folder / "evil\u202etxt.md").write_text(GOOD, encoding="utf-8")
 
 
+def costly_pdf(pages: int, shows: int) -> bytes:
+    """A small valid PDF whose every page is one content stream of ``shows`` tiny text-show operators (Flate-packed,
+    about 1 KB a page): seconds of pypdf's text extraction per page, for the PDF time budget."""
+    import zlib
+
+    stream = zlib.compress(("BT /F1 1 Tf " + "(x) Tj 1 0 Td " * shows + "ET").encode("ascii"), 9)
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"", b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+               b"<< /Length %d /Filter /FlateDecode >>stream\n" % len(stream) + stream + b"\nendstream"]
+    kids = []
+    for _ in range(pages):
+        kids.append(len(objects) + 1)
+        objects.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> /Contents 4 0 R >>")
+    objects[1] = b"<< /Type /Pages /Count %d /Kids [%s] >>" % (pages, b" ".join(b"%d 0 R" % k for k in kids))
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1) + b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
 def encrypted_pdf(user: str) -> bytes:
     """The typed plan as an AES-256 PDF with an owner password and ``user`` as the user password ("" for none)."""
     from pypdf import PdfReader, PdfWriter

@@ -105,3 +105,20 @@ class ClauseStoreContract:
         write(store, "plan-a", "h1", [[1.0, 0.0, 0.0]])
         assert store.repair() == []
         assert len(store.all_chunks()) == 1
+
+    def test_chunk_counts_are_of_each_plans_committed_version(self, store: ClauseStore) -> None:
+        write(store, "plan-a", "h1", [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+        write(store, "plan-b", "h1", [[0.0, 0.0, 1.0]])
+        write(store, "plan-a", "h2", [[1.0, 0.0, 0.0]])
+        assert store.chunk_counts() == {"plan-a": 1, "plan-b": 1}
+
+    def test_the_writer_lock_is_one_record_claimed_once_renewed_and_released_by_its_run(self, store: ClauseStore) -> None:
+        first = {"run_id": "run-1", "pid": 1, "host": "h", "expires": 10.0}
+        assert store.claim_writer(first)["run_id"] == "run-1"
+        assert store.claim_writer({**first, "run_id": "run-2"})["run_id"] == "run-1"  # a second claim finds the first
+        assert store.renew_writer("run-1", 99.0) and not store.renew_writer("run-2", 99.0)
+        assert float(store.claim_writer({**first, "run_id": "run-3"})["expires"]) == 99.0
+        store.release_writer("run-2")  # not its lock: nothing happens
+        assert store.claim_writer({**first, "run_id": "run-3"})["run_id"] == "run-1"
+        store.release_writer("run-1")
+        assert store.claim_writer({**first, "run_id": "run-3"})["run_id"] == "run-3"

@@ -289,3 +289,24 @@ def test_keys_command_creates_lists_and_revokes(tmp_path: Path, capsys: pytest.C
     assert KeyStore(path).verify(secret) is None
     assert main(["keys", "--keys-file", str(path), "revoke", "nope"]) == 2
     assert "no API key" in capsys.readouterr().err
+
+
+def test_a_store_being_written_or_unusable_is_a_clear_409_or_503_never_a_500(staff: Running, monkeypatch: pytest.MonkeyPatch) -> None:
+    from qa.store import StoreError
+
+    store = staff.context.assistant.store
+    card = {"run_id": "elsewhere-run", "pid": 1, "host": "elsewhere", "command": "ingest", "started": time.time(), "expires": time.time() + 60}
+    store.claim_writer(card)  # an ingest on another machine writes the store
+    try:
+        busy = staff.http.post("/api/v1/plans/reindex", headers=staff.headers(staff.staff_key))
+        assert busy.status_code == 409 and "being written by `planqa ingest`" in busy.json()["error"]["message"]
+        assert busy.json()["error"]["code"] == "store_busy" and busy.headers["Retry-After"]
+    finally:
+        store.release_writer("elsewhere-run")
+
+    def damaged(*args: Any, **kwargs: Any) -> None:
+        raise StoreError("the store /srv/store is damaged (database disk image is malformed); restore the store from a backup")
+
+    monkeypatch.setattr(store, "query", damaged)
+    failed = staff.http.post("/api/v1/search", json={"question": QUESTION, "k": 2})
+    assert failed.status_code == 503 and "/srv/store is damaged" in failed.json()["error"]["message"], failed.text

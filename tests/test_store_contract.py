@@ -33,6 +33,16 @@ class TestEmbeddedChromaClauseStore(ClauseStoreContract):
         assert store.repair() == ["plan-a"]
         assert store.chunk_count() == 1
 
+    def test_repair_spares_the_chunks_a_live_run_is_writing(self, store: ChromaClauseStore) -> None:
+        from tests.store_contract import chunk_meta, write
+
+        write(store, "plan-a", "h1", [[1.0, 0.0, 0.0]])
+        chunks, _ = store._open()
+        metas = [chunk_meta("plan-b", "h1", 0, run_id="live"), chunk_meta("plan-c", "h1", 0, run_id="dead"), chunk_meta("plan-d", "h1", 0)]
+        chunks.upsert(ids=["b", "c", "d"], documents=["b", "c", "d"], embeddings=[[0.0, 1.0, 0.0]] * 3, metadatas=metas)
+        assert store.repair(live_runs={"live"}) == ["plan-c", "plan-d"]  # a chunk without a run id is an older run's
+        assert sorted(m["doc_id"] for m in store.iter_metadata()) == ["plan-a", "plan-b"]
+
 
 @pytest.mark.server
 class TestServerChromaClauseStore(ClauseStoreContract):

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from qa.library import UPLOAD_SUFFIXES, Library
 from qa.settings import Settings
+from qa.store import StoreError
 from ui.chat import KEEP, Chat, ChatUpdate, LimitExceeded
 from ui.limits import client_key
 from ui.render import TITLE, esc, header_html, render_clause_tree_html, render_hits_html, render_plans_html, render_report_html
@@ -227,14 +228,23 @@ def _knowledge_page(gr: Any, assistant: "Assistant", library: Library, settings:
         plans, regions, years = filter_choices(library)
         return (render_plans_html(library.rows()), gr.update(choices=plans), gr.update(choices=plans), gr.update(choices=regions), gr.update(choices=years))
 
+    def store_notice(exc: StoreError) -> str:  # the store is damaged, locked, full, read-only or being written: said plainly
+        return f'<div class="pq-notice">知识库暂不能写入：{esc(str(exc))}</div>'
+
     def do_upload(files: list | None):  # type: ignore[no-untyped-def]
         if not files:
             return ('<div class="pq-empty">请先选择文件。</div>', *refreshed())
-        report, problems = library.upload([(_original_name(f), Path(_file_path(f))) for f in files])
+        try:
+            report, problems = library.upload([(_original_name(f), Path(_file_path(f))) for f in files])
+        except StoreError as exc:
+            return (store_notice(exc), *refreshed())
         return (render_report_html(report, problems), *refreshed())
 
     def do_reindex():  # type: ignore[no-untyped-def]
-        return (render_report_html(library.reindex()), *refreshed())
+        try:
+            return (render_report_html(library.reindex()), *refreshed())
+        except StoreError as exc:
+            return (store_notice(exc), *refreshed())
 
     def do_delete(doc_id: str | None, confirmed: bool):  # type: ignore[no-untyped-def]
         if not doc_id:
@@ -242,7 +252,10 @@ def _knowledge_page(gr: Any, assistant: "Assistant", library: Library, settings:
         elif not confirmed:
             message = '<div class="pq-notice">请勾选“确认删除所选规划”后再删除。</div>'
         else:
-            message = f"<div>{esc(library.delete(doc_id))}</div>"
+            try:
+                message = f"<div>{esc(library.delete(doc_id))}</div>"
+            except StoreError as exc:
+                message = store_notice(exc)
         return (message, False, *refreshed())
 
     def do_view(doc_id: str | None):  # type: ignore[no-untyped-def]
@@ -259,6 +272,8 @@ def _knowledge_page(gr: Any, assistant: "Assistant", library: Library, settings:
             return ('<div class="pq-empty">请先选择规划。</div>', *refreshed())
         try:
             report = library.correct(doc_id, title=title.strip() or None, issuer=issuer.strip() or None, region=region.strip() or None, years=years.strip() or None)
+        except StoreError as exc:
+            return (store_notice(exc), *refreshed())
         except (KeyError, ValueError) as exc:
             return (f'<div class="pq-notice">{esc(str(exc).strip(chr(39)))}</div>', *refreshed())
         return (render_report_html(report, ["元数据已更正：之后每次入库都会沿用。"]), *refreshed())

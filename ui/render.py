@@ -227,7 +227,7 @@ def render_hits_html(result: SearchResult) -> str:
 
 def render_report_html(report: IngestReport, notes: Sequence[str] = ()) -> str:
     """An ingest report (upload or re-index) as a table, plus upload problems."""
-    status = {"new": "新增", "updated": "已更新", "unchanged": "未变", "failed": "失败", "pruned": "已移除", "skipped": "跳过"}
+    status = {"new": "新增", "updated": "已更新", "repaired": "已修复", "unchanged": "未变", "failed": "失败", "pruned": "已移除", "skipped": "跳过"}
     parts = [f'<div class="pq-notice">{esc(n)}</div>' for n in notes]
     if report.results:
         rows = "".join(

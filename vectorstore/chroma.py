@@ -1,4 +1,4 @@
-"""The clause store on Chroma: the only module of PlanQA that imports ``chromadb``.
+"""The clause store on Chroma (opened by ``vectorstore.connection``, the module that imports ``chromadb``).
 
 Two collections per embedding model:
 
@@ -20,47 +20,14 @@ from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
 from qa.store import DocumentRecord, StoredChunk, StoreError
+from vectorstore import health
 from vectorstore.config import ChromaConfig
+from vectorstore.connection import _client
 
 log = logging.getLogger(__name__)
 
 ADD_BATCH = 256
 GET_BATCH = 200
-
-
-def _client(config: ChromaConfig) -> Any:
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
-
-    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
-    if config.mode == "http":
-        headers = {"Authorization": f"Bearer {config.token}"} if config.token else None
-        try:
-            return chromadb.HttpClient(
-                host=config.host, port=config.port, ssl=config.ssl,
-                headers=headers, settings=chroma_settings,
-            )
-        except Exception as exc:  # chromadb raises plain ValueError/ConnectionError variants here
-            raise StoreError(
-                f"cannot reach the Chroma server at {config.host}:{config.port} ({exc}); "
-                "start it with `chroma run --path DIR --port PORT` or fix PLANQA_CHROMA_HOST/PORT"
-            ) from exc
-    if config.mode != "embedded":
-        raise StoreError(f"setting chroma_mode: unknown {config.mode!r}; use 'embedded' or 'http'")
-    path = config.path
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-        probe = path / ".planqa-write-test"
-        probe.write_text("ok")
-        probe.unlink()
-    except OSError as exc:
-        raise StoreError(f"store directory {path} is not writable ({exc}); choose another with --store or fix its permissions") from exc
-    try:
-        return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
-    except Exception as exc:
-        raise StoreError(
-            f"cannot open the Chroma store at {path} ({exc}); if it is corrupted, move it aside and run ingest again"
-        ) from exc
 
 
 class ChromaClauseStore:
@@ -73,14 +40,26 @@ class ChromaClauseStore:
         self._client = client
         self._chunks: Any = None
         self._documents: Any = None
+        self.read_only = False
+
+    @property
+    def location(self) -> str:
+        """Where the store is, for messages: its folder, or the Chroma server's address."""
+        return f"{self.config.host}:{self.config.port}" if self.config.mode == "http" else str(self.config.path)
 
     # -- connection --------------------------------------------------------------------------------
 
     @property
     def client(self) -> Any:
         if self._client is None:
-            self._client = _client(self.config)
+            self._client, self.read_only = _client(self.config)
         return self._client
+
+    def _writes(self) -> None:
+        """Refuse a write to a read-only store (which is read from a copy: a write would be lost)."""
+        _ = self.client
+        if self.read_only:
+            raise health.read_only(self.config.path)
 
     def _open(self) -> tuple[Any, Any]:
         if self._chunks is None:
@@ -98,8 +77,12 @@ class ChromaClauseStore:
                 )
             except StoreError:
                 raise
-            except Exception as exc:
+            except (KeyboardInterrupt, SystemExit):
+                raise
+            except BaseException as exc:  # (a PanicException of Chroma's Rust core too)
                 self.reset_connection()
+                if self.config.mode != "http":
+                    raise health.store_error(exc, self.config.path, self.config.busy_seconds) from exc
                 raise StoreError(f"Chroma store unavailable ({exc}); check the store path or server and retry") from exc
             found = (self._chunks.metadata or {}).get("embedder")
             if found != self.model_id:
@@ -118,13 +101,13 @@ class ChromaClauseStore:
 
     def _call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
         """Run a Chroma call; on a connection failure reconnect once, then report a clear error."""
+        if self.config.mode != "http":
+            return self._embedded_call(fn, *args, **kwargs)
         try:
             return fn(*args, **kwargs)
         except StoreError:
             raise
         except Exception as exc:
-            if self.config.mode != "http":
-                raise
             log.warning("Chroma call failed (%s); reconnecting once", exc)
             self.reset_connection()
             try:
@@ -135,6 +118,21 @@ class ChromaClauseStore:
                     f"Chroma server {self.config.host}:{self.config.port} did not answer ({exc2}); "
                     "check that it is running; the next call reconnects"
                 ) from exc2
+
+    def _embedded_call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        """Run a call on the embedded store; its errors as one clear message naming the store. Chroma waits for a
+        database another program has locked for as long as that program holds it (a search hung 120 s): a read-only
+        probe of the database first (about 1 ms) waits ``busy_seconds`` at most, then says so."""
+        if health.is_locked(self.config.path, self.config.busy_seconds):
+            raise health.locked(self.config.path, self.config.busy_seconds)
+        try:
+            return fn(*args, **kwargs)
+        except StoreError:
+            raise
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:  # Chroma's Rust core panics on a damaged page: pyo3's PanicException is a BaseException
+            raise health.store_error(exc, self.config.path, self.config.busy_seconds) from exc
 
     # -- plans -------------------------------------------------------------------------------------
 
@@ -199,7 +197,10 @@ class ChromaClauseStore:
         record: dict[str, Any],
     ) -> None:
         """Write a plan's chunks, then commit its record, then drop its other versions' chunks."""
+        self._writes()
         chunks, docs = self._open()
+        if self.config.mode != "http":  # a full disk would leave the store unreadable: refuse before filling it
+            health.check_room(self.config.path, len(ids), self.chunk_count(), self.config.min_free_mb)
         for i in range(0, len(ids), ADD_BATCH):
             sl = slice(i, i + ADD_BATCH)
             self._call(
@@ -225,34 +226,77 @@ class ChromaClauseStore:
 
     def delete_document(self, doc_id: str) -> None:
         """Remove a plan: its record first (readers stop seeing it at once), then its chunks."""
+        self._writes()
         _, docs = self._open()
         self._call(docs.delete, ids=[doc_id])
         self._bump_generation()
         self.remove_stale(doc_id, None)
 
-    def repair(self) -> list[str]:
-        """Remove chunks left by an interrupted ingest (no committed record, or another version). Returns doc ids repaired."""
+    def repair(self, live_runs: Collection[str] = ()) -> list[str]:
+        """Remove chunks of versions that are not committed (no record, or another version) that no live run wrote
+        (their ``run_id`` is not in ``live_runs``). Returns the doc ids repaired."""
+        self._writes()
         records = self.documents()
         chunks, _ = self._open()
-        seen: dict[str, set[str]] = {}
-        for meta in self.iter_metadata():
-            seen.setdefault(str(meta["doc_id"]), set()).add(str(meta["doc_hash"]))
-        repaired = []
-        for doc_id, hashes in seen.items():
-            keep = records[doc_id].doc_hash if doc_id in records else None
-            if hashes - ({keep} if keep else set()):
-                self.remove_stale(doc_id, keep)
-                repaired.append(doc_id)
-        return repaired
+        stale: list[str] = []
+        repaired: set[str] = set()
+        for cid, meta in self._iter_ids_metadata():
+            record = records.get(str(meta.get("doc_id")))
+            if (record is None or record.doc_hash != meta.get("doc_hash")) and meta.get("run_id") not in live_runs:
+                stale.append(cid)
+                repaired.add(str(meta.get("doc_id")))
+        for i in range(0, len(stale), GET_BATCH):
+            self._call(chunks.delete, ids=stale[i : i + GET_BATCH])
+        return sorted(repaired)
+
+    def chunk_counts(self) -> dict[str, int]:
+        """Chunks present of each plan's committed version."""
+        records = self.documents()
+        counts: dict[str, int] = {}
+        for _, meta in self._iter_ids_metadata():
+            record = records.get(str(meta.get("doc_id")))
+            if record is not None and record.doc_hash == meta.get("doc_hash"):
+                counts[record.doc_id] = counts.get(record.doc_id, 0) + 1
+        return counts
+
+    # -- the writer lock (qa.ingest.writer): one record in <prefix>_writer; Chroma's add never replaces a record,
+    # so the first claim applied wins, whichever process or machine it came from.
+
+    def _writer(self) -> Any:
+        return self._call(lambda: self.client.get_or_create_collection(self.config.collection_prefix + "_writer", embedding_function=None))
+
+    def claim_writer(self, card: dict[str, Any]) -> dict[str, Any]:
+        self._writes()
+        writer = self._writer()
+        self._call(writer.add, ids=["writer"], embeddings=[[1.0]], metadatas=[dict(card)])
+        got = self._call(writer.get, ids=["writer"], include=["metadatas"])
+        metas = got["metadatas"] or []
+        return dict(metas[0]) if metas and metas[0] else {}
+
+    def renew_writer(self, run_id: str, expires: float) -> bool:
+        writer = self._writer()
+        got = self._call(writer.get, ids=["writer"], include=["metadatas"])
+        metas = got["metadatas"] or []
+        if not metas or not metas[0] or metas[0].get("run_id") != run_id:
+            return False
+        self._call(writer.update, ids=["writer"], metadatas=[{**metas[0], "expires": expires}])
+        return True
+
+    def release_writer(self, run_id: str) -> None:
+        writer = self._writer()
+        self._call(writer.delete, ids=["writer"], where={"run_id": run_id})
 
     # -- reading -----------------------------------------------------------------------------------
 
     def iter_metadata(self) -> Iterable[dict[str, Any]]:
+        return (meta for _, meta in self._iter_ids_metadata())
+
+    def _iter_ids_metadata(self) -> Iterable[tuple[str, dict[str, Any]]]:
         chunks, _ = self._open()
         total = self._call(chunks.count)
         for offset in range(0, total, 1000):
             got = self._call(chunks.get, include=["metadatas"], limit=1000, offset=offset)
-            yield from (dict(m) for m in got["metadatas"] or [])
+            yield from ((cid, dict(m)) for cid, m in zip(got["ids"], got["metadatas"] or [], strict=False) if m is not None)
 
     def all_chunks(self, active: dict[str, str] | None = None) -> list[StoredChunk]:
         """Every committed chunk: the lexical index is built from this.

@@ -25,6 +25,7 @@ class InMemoryClauseStore:
         self._chunks: dict[str, tuple[str, list[float], dict[str, Any]]] = {}  # id -> (text, vector, metadata)
         self._documents: dict[str, DocumentRecord] = {}
         self._generation = ""
+        self._writer: dict[str, Any] | None = None
 
     def documents(self) -> dict[str, DocumentRecord]:
         with self._lock:
@@ -64,16 +65,43 @@ class InMemoryClauseStore:
             self._generation = uuid.uuid4().hex
             self._remove_stale(doc_id, None)
 
-    def repair(self) -> list[str]:
+    def repair(self, live_runs: Collection[str] = ()) -> list[str]:
         with self._lock:
-            stale = {
-                str(m["doc_id"]) for _, _, m in self._chunks.values()
-                if m.get("doc_hash") != getattr(self._documents.get(str(m["doc_id"])), "doc_hash", None)
-            }
-            for doc_id in stale:
-                record = self._documents.get(doc_id)
-                self._remove_stale(doc_id, record.doc_hash if record else None)
-            return sorted(stale)
+            stale = [
+                cid for cid, (_, _, m) in self._chunks.items()
+                if m.get("doc_hash") != getattr(self._documents.get(str(m["doc_id"])), "doc_hash", None) and m.get("run_id") not in live_runs
+            ]
+            repaired = sorted({str(self._chunks[cid][2]["doc_id"]) for cid in stale})
+            for cid in stale:
+                del self._chunks[cid]
+            return repaired
+
+    def chunk_counts(self) -> dict[str, int]:
+        with self._lock:
+            counts: dict[str, int] = {}
+            for _, _, m in self._chunks.values():
+                record = self._documents.get(str(m["doc_id"]))
+                if record is not None and record.doc_hash == m.get("doc_hash"):
+                    counts[record.doc_id] = counts.get(record.doc_id, 0) + 1
+            return counts
+
+    def claim_writer(self, card: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            if self._writer is None:
+                self._writer = dict(card)
+            return dict(self._writer)
+
+    def renew_writer(self, run_id: str, expires: float) -> bool:
+        with self._lock:
+            if self._writer is None or self._writer.get("run_id") != run_id:
+                return False
+            self._writer["expires"] = expires
+            return True
+
+    def release_writer(self, run_id: str) -> None:
+        with self._lock:
+            if self._writer is not None and self._writer.get("run_id") == run_id:
+                self._writer = None
 
     def _remove_stale(self, doc_id: str, keep_hash: str | None) -> None:
         for cid in [c for c, (_, _, m) in self._chunks.items() if m.get("doc_id") == doc_id and m.get("doc_hash") != keep_hash]:

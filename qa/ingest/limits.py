@@ -24,6 +24,7 @@ class Limits:
     max_docx_xml_mb: float
     max_docx_ratio: float
     max_pdf_pages: int
+    max_pdf_seconds: float
     max_html_elements: int
     max_html_depth: int
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import re
+import time
 from collections import Counter
 
 from qa.ingest.limits import limits
@@ -51,9 +52,14 @@ def read_pdf(name: str, data: bytes) -> ReadText:
             raise DocumentError(f"{name}: encrypted PDF (needs a password); decrypt it or export the text")
         if (count := len(reader.pages)) > (limit := limits().max_pdf_pages):
             raise DocumentError(f"{name}: {count:,} pages (the limit is {limit:,}); split the PDF into files of its parts")
+        budget = Budget(name, limits().max_pdf_seconds, count)
         # a PDF's text layer often spells characters as radicals or compatibility forms (（⼀）部⻔): read as shown
-        pages = [unify_radicals(page.extract_text() or "") for page in reader.pages]
-        candidates = [n for n, page in enumerate(reader.pages, start=1) if may_hold_table(page)]
+        pages, candidates = [], []
+        for n, page in enumerate(reader.pages, start=1):
+            pages.append(unify_radicals(page.extract_text() or ""))
+            if may_hold_table(page):
+                candidates.append(n)
+            budget.check(n)
     except DocumentError:
         raise
     except Exception as exc:  # pypdf raises assorted types (PdfReadError, KeyError, ValueError…) on damaged files
@@ -61,7 +67,7 @@ def read_pdf(name: str, data: bytes) -> ReadText:
     notes: list[str] = []
     doubtful = [n for n, page in enumerate(pages) if _doubtful(page)]
     if doubtful:
-        _second_extractor(data[start:], pages, doubtful, notes)
+        _second_extractor(data[start:], pages, doubtful, notes, budget)
     if not any(p.strip() for p in pages):
         raise DocumentError(f"{name}: the PDF has no text layer (a scan?); run OCR on it or export the text")
     found = find_pdf_tables(data[start:], candidates, notes) if candidates else {}
@@ -72,6 +78,22 @@ def read_pdf(name: str, data: bytes) -> ReadText:
     text, starts, marks = _join(pages)
     tables = join_continued(segments, marks)
     return ReadText(text, "pdf", pages=starts, notes=tuple(notes), tables=tuple(tables))
+
+
+class Budget:
+    """The time a PDF may take to read (``max_pdf_seconds``), checked after each page: a PDF whose pages cost more (huge
+    or broken content streams) is refused, named, instead of holding up the other files of the run."""
+
+    def __init__(self, name: str, seconds: float, pages: int) -> None:
+        self.name, self.seconds, self.pages = name, seconds, pages
+        self.deadline = time.monotonic() + seconds
+
+    def check(self, page: int) -> None:
+        if time.monotonic() > self.deadline:
+            raise DocumentError(
+                f"{self.name}: reading its text took more than {self.seconds:g} s (the limit; stopped at page {page:,} of {self.pages:,}); "
+                "its pages are unusually costly to read: export the text (or save the PDF again from its source) and ingest that"
+            )
 
 
 MIN_CJK_SHARE = 0.2  # a page of a Chinese plan whose text is mostly not CJK was likely mis-extracted (font maps)
@@ -93,7 +115,7 @@ def text_quality(text: str) -> int:
     return _cjk(text) - 10 * text.count("\ufffd")
 
 
-def _second_extractor(data: bytes, pages: list[str], numbers: list[int], notes: list[str]) -> None:
+def _second_extractor(data: bytes, pages: list[str], numbers: list[int], notes: list[str], budget: Budget) -> None:
     """Read the doubtful pages (0-based ``numbers``) again with PDFium (pypdfium2, which pdfplumber brings) and keep
     whichever text reads better; a page taken from PDFium is noted."""
     try:
@@ -111,6 +133,7 @@ def _second_extractor(data: bytes, pages: list[str], numbers: list[int], notes: 
             if text_quality(other) > text_quality(pages[n]):
                 pages[n] = other
                 taken.append(n + 1)
+            budget.check(n + 1)
     finally:
         pdf.close()
     if taken:

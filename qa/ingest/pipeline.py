@@ -46,6 +46,7 @@ from qa.ingest.files import read_plan_bytes
 from qa.ingest.limits import check_chunks
 from qa.ingest.readers import SUFFIXES, ReaderMissing
 from qa.ingest.report import FileResult, IngestReport, printable
+from qa.ingest.writer import WriterLease, hold_writer
 from qa.settings import Settings
 from qa.store import ClauseStore, StoreError
 
@@ -105,13 +106,30 @@ def _reported(path: Path, result: FileResult, started: float) -> Iterator[None]:
         result.seconds += time.perf_counter() - started
 
 
-class Ingestor:
-    """Writes plans into a clause store with one embedder."""
+def missing_chunks(committed: dict, counts: dict[str, int]) -> dict[str, tuple[int, int]]:
+    """doc id -> (chunks present, chunks its record promises) of each committed plan that lacks some."""
+    out = {}
+    for doc_id, record in committed.items():
+        if "chunks" in record.metadata and (present := counts.get(doc_id, 0)) != (promised := int(record.metadata["chunks"])):
+            out[doc_id] = (present, promised)
+    return out
 
-    def __init__(self, settings: Settings, store: ClauseStore, embeddings: ClauseEmbeddings) -> None:
+
+class Ingestor:
+    """Writes plans into a clause store with one embedder, holding the store's writer lock while it does."""
+
+    def __init__(self, settings: Settings, store: ClauseStore, embeddings: ClauseEmbeddings, command: str = "ingest") -> None:
         self.settings = settings
         self.store = store
         self.embeddings = embeddings
+        self.command = command  # named on the writer lock's card, for the message a second writer gets
+        self._lease: WriterLease | None = None
+        self._incomplete: dict[str, tuple[int, int]] = {}
+
+    def writing(self):  # type: ignore[no-untyped-def]
+        """The store's writer lock (:func:`~qa.ingest.writer.hold_writer`) for this ingestor's command and settings."""
+        where = str(getattr(self.store, "location", ""))
+        return hold_writer(self.store, self.command, self.settings.writer_wait_seconds, self.settings.writer_lease_seconds, where)
 
     def read(self, path: Path, doc_id: str | None = None) -> Document:
         """Read and parse one file (no store access), its catalog entry with the staff's correction merged over it.
@@ -145,14 +163,25 @@ class Ingestor:
 
         Read together: an attachment as a file of its own is stored once every file is read, with what the notice among
         them that lists it gives (:func:`~qa.ingest.documents.link_attachments`); the others as they are read."""
+        with self.writing() as lease:
+            self._lease = lease
+            try:
+                return self._run(paths, prune, progress, replace)
+            finally:
+                self._lease = None
+
+    def _run(self, paths: Iterable[Path], prune: bool, progress: Callable[[str, int, int], None] | None, replace: bool) -> IngestReport:
         started = time.perf_counter()
         report = IngestReport()
         files, problems = discover(paths)
         report.results.extend(problems)
-        repaired = self.store.repair()
-        if repaired:
-            log.warning("removed chunks of interrupted ingests for: %s", ", ".join(repaired))
+        assert self._lease is not None
+        # Holding the lock, every other run is over: what they left uncommitted is removed (never this run's own).
+        report.repaired = self.store.repair(live_runs={self._lease.run_id})
+        if report.repaired:
+            log.warning("removed chunks of interrupted ingests for: %s", ", ".join(report.repaired))
         committed = self.store.documents()
+        self._incomplete = missing_chunks(committed, self.store.chunk_counts())
         seen_ids: dict[str, Path] = {}
         notices: list[Document] = []  # plans naming attachments: kept until every file is read
         waiting: list[tuple[Path, Document, FileResult]] = []  # attachments that a notice read later may describe
@@ -174,8 +203,17 @@ class Ingestor:
             by_id = {doc.info.doc_id: doc for doc in linked}
             for path, doc, result in waiting:
                 self._store_one(by_id[doc.info.doc_id], path, committed, result, replace)
+        for doc_id in sorted(set(self._incomplete) - set(seen_ids)):  # a plan lacking chunks whose file is not in this run
+            record, (present, promised) = committed[doc_id], self._incomplete[doc_id]
+            source = record.metadata.get("source_path") or record.metadata.get("source_name") or "its file"
+            report.results.append(FileResult(
+                str(record.metadata.get("source_name", doc_id)), doc_id, "failed",
+                message=f"stored plan {doc_id!r} is incomplete: its record says {promised} chunks, {present} are stored (an interrupted "
+                        f"write); ingest {source} again to repair it, or delete the plan",
+            ))
         if prune:
             for doc_id in sorted(set(committed) - set(seen_ids)):
+                self._lease.check()
                 self.store.delete_document(doc_id)
                 report.results.append(FileResult(str(committed[doc_id].metadata.get("source_name", doc_id)), doc_id, "pruned"))
         report.seconds = time.perf_counter() - started
@@ -209,7 +247,8 @@ class Ingestor:
             result.message = "; ".join(doc.notes)
             result.title, result.issuer, result.region, result.years = info.citation_title, info.issuer, info.region, info.years
             record = committed.get(doc_id)
-            if record is not None and record.doc_hash == doc.content_hash:
+            missing = self._incomplete.get(doc_id)
+            if record is not None and record.doc_hash == doc.content_hash and missing is None:
                 result.status = "unchanged"
                 result.chunks = int(record.metadata.get("chunks", 0))
                 return
@@ -222,6 +261,8 @@ class Ingestor:
             chunks = chunk_document(doc, self.settings.max_chunk_tokens, self.embeddings.count_tokens)
             check_chunks(path.name, len(chunks))  # before the embedding work they would cost
             vectors, embedded = self._vectors(chunks)
+            assert self._lease is not None
+            self._lease.check()  # a run that lost the lock writes nothing more
             self.store.write_document(
                 doc_id,
                 doc.content_hash,
@@ -232,6 +273,9 @@ class Ingestor:
                 self._record(doc, path, len(chunks)),
             )
             result.status = "updated" if record is not None else "new"
+            if missing is not None and record is not None and record.doc_hash == doc.content_hash:
+                result.status = "repaired"
+                result.message = "; ".join([f"{missing[0]} of its {missing[1]} chunks were stored (an interrupted write): written again", *doc.notes])
             result.chunks, result.embedded = len(chunks), embedded
 
     def _vectors(self, chunks: list[Chunk]) -> tuple[list[list[float]], int]:
@@ -248,7 +292,8 @@ class Ingestor:
         return [cached[key] for key in keys], len(missing)
 
     def _metadata(self, chunk: Chunk) -> dict:
-        return {**chunk.metadata, "embed_key": embedding_key(chunk.embed_text, self.embeddings.model_id)}
+        run = {"run_id": self._lease.run_id} if self._lease is not None else {}  # whose leftovers, should the run die
+        return {**chunk.metadata, "embed_key": embedding_key(chunk.embed_text, self.embeddings.model_id), **run}
 
     @staticmethod
     def _record(doc: Document, path: Path, chunks: int) -> dict:

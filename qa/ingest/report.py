@@ -35,7 +35,8 @@ def printable(text: str) -> str:
 
 @dataclass
 class FileResult:
-    """What happened to one file: status is new | updated | unchanged | failed | skipped | pruned; and the plan's
+    """What happened to one file: status is new | updated | repaired | unchanged | failed | skipped | pruned
+    (repaired: a committed plan lacking chunks, written again); and the plan's
     title, issuer, region and years as stored (for the summary table)."""
 
     name: str
@@ -65,6 +66,7 @@ class FileResult:
 class IngestReport:
     results: list[FileResult] = field(default_factory=list)
     seconds: float = 0.0
+    repaired: list[str] = field(default_factory=list)  # doc ids whose leftovers of a dead run were removed first
 
     def count(self, status: str) -> int:
         return sum(1 for r in self.results if r.status == status)
@@ -89,7 +91,9 @@ class IngestReport:
                 lines.append("    " + printable(result.described))
         totals = (
             f"{len(self.results)} documents, {sum(r.clauses for r in self.results)} clauses: "
-            f"{self.count('new')} new, {self.count('updated')} updated, {self.count('unchanged')} unchanged, "
+            f"{self.count('new')} new, {self.count('updated')} updated, "
+            + (f"{self.count('repaired')} repaired, " if self.count("repaired") else "")
+            + f"{self.count('unchanged')} unchanged, "
             f"{self.count('failed')} failed, {self.count('skipped')} skipped, {self.count('pruned')} pruned in {self.seconds:.1f} s"
         )
         return "\n".join(lines + [totals])
