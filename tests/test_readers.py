@@ -332,10 +332,10 @@ def test_pdf_pages_read_again_when_pypdf_text_is_doubtful(text: str, doubtful: b
 def test_a_doubtful_page_is_read_again_with_pdfium_and_the_better_text_kept() -> None:
     """pypdf's text of page 1 replaced by garbage: PDFium's reading of the real page wins, and the notes say so."""
     from eval.structure import CORPUS
-    from qa.ingest.pdf import _second_extractor
+    from qa.ingest.pdf import Budget, _second_extractor
 
     data = (CORPUS / "national-basic-healthcare-law.pdf").read_bytes()
     pages, notes = ["\ufffd" * 40, "第二页"], []
-    _second_extractor(data, pages, [0, 1], notes)
+    _second_extractor(data, pages, [0, 1], notes, Budget("national-basic-healthcare-law.pdf", 60, 2))
     assert "中华人民共和国基本医疗卫生与健康促进法" in pages[0].replace(" ", "")
     assert notes == ["text of page(s) 1, 2 read with PDFium (pypdf's had replacement characters or little Chinese)"]
