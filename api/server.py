@@ -31,12 +31,14 @@ from qa.library import Library
 from qa.settings import Settings
 from ui.auth import CLIENT_ADDRESS, LoginGuard, async_authenticator
 from ui.limits import AnswerGate, Busy, GatedAssistant, limit_status
+from ui.render import LOCALE_SCRIPT
 
 log = logging.getLogger("planqa.server")
 STAFF_PATH = "/staff"
 MAX_BODY_BYTES = 1 << 20  # JSON bodies of both APIs; uploads may be max_file_mb per file
 _UPLOADS = re.compile(r"^/gradio_api/upload(_progress)?/?$")  # the public chat's Gradio upload routes (it has no file input)
 _BODY_PATHS = ("/api/", "/v1/")
+_PAGES = ("/", STAFF_PATH + "/")  # the Gradio apps' pages (their HTML gets LOCALE_SCRIPT)
 _GRADIO_ASK = re.compile(r"^(/staff)?/gradio_api/(run|api)/ask/?$")  # Gradio's own API of the chat's ask
 
 
@@ -61,6 +63,8 @@ class Edge:
             return await error(404, "not found", code="not_found")(scope, receive, send)
         if _GRADIO_ASK.match(path) and scope.get("method") == "POST":
             return await self._gradio_ask(scope, receive, send)
+        if path in _PAGES and scope.get("method") == "GET":
+            return await self._chinese_page(scope, receive, send)
         if path.startswith(_BODY_PATHS) and scope.get("method") in ("POST", "PUT", "PATCH"):
             headers = dict(scope.get("headers") or [])
             length = headers.get(b"content-length")
@@ -86,6 +90,31 @@ class Edge:
                 body.extend(message.get("body", b""))
                 if not message.get("more_body", False):
                     await self._send_mapped(start, bytes(body), send)
+            else:
+                await send(message)
+
+        await self.app({**scope, "headers": headers}, receive, capture)
+
+    async def _chinese_page(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        """A Gradio page with :data:`ui.render.LOCALE_SCRIPT` at the head of its HTML: Gradio picks the language of its
+        own widgets (上传, 清空 …) from the browser's, and the app is Chinese whatever the browser's language is."""
+        headers = [(k, v) for k, v in scope.get("headers") or [] if k != b"accept-encoding"]
+        start: dict[str, Any] = {}
+        body = bytearray()
+
+        async def capture(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                start.update(message)
+            elif message["type"] == "http.response.body":
+                body.extend(message.get("body", b""))
+                if not message.get("more_body", False):
+                    page = bytes(body)
+                    kind = dict(start.get("headers", [])).get(b"content-type", b"")
+                    if kind.startswith(b"text/html") and b"<head>" in page:
+                        page = page.replace(b"<head>", b"<head>" + LOCALE_SCRIPT.encode(), 1)
+                    out = [(k, v) for k, v in start.get("headers", []) if k != b"content-length"] + [(b"content-length", str(len(page)).encode())]
+                    await send({**start, "headers": out})
+                    await send({"type": "http.response.body", "body": page})
             else:
                 await send(message)
 

@@ -1,0 +1,130 @@
+"""The 问答 page: the chat, its filters, the actions under each answer and the ``ask`` API endpoint.
+
+The conversation is one dict (:mod:`ui.chat`) kept in a ``gr.State`` and, so that a reload keeps it, in the browser's
+own storage (``gr.BrowserState``); with a conversation store (:mod:`ui.conversations`) it is also saved on the server.
+The buttons inside an answer are plain HTML: ``ui/assets/actions.js`` (run on load) copies in the browser and sends the
+others as ``"<action>:<turn>:<nonce>"`` through the hidden ``#pq-action`` box and ``#pq-action-go`` button.
+"""
+
+# No `from __future__ import annotations`: gradio reads the callbacks' annotations at runtime (gr.Request).
+from typing import TYPE_CHECKING, Any
+
+from qa.library import Library
+from qa.settings import Settings
+from ui.chat import Chat, ChatUpdate, LimitExceeded, conversation, new_conversation
+from ui.limits import client_key
+
+if TYPE_CHECKING:
+    from qa.search.results import Filters
+    from qa.service import Assistant
+
+EXAMPLES = (
+    "赣州市居民健康素养水平要提高到多少?",
+    "泰州市家庭医生签约服务由哪个处室负责?",
+    "各地对托育服务的目标分别是什么?",
+    "贛州市今年新增托位數多少個?",
+    "南京市2023年新增多少托位?",
+)
+PRIVATE: dict[str, Any] = {"api_visibility": "private"}  # UI events are not API endpoints
+
+
+def filter_choices(library: Library) -> tuple[list[tuple[str, str]], list[str], list[str]]:
+    """Choices of the plan, region and year filters from the stored plans."""
+    plans = library.plans()
+    plan_choices = sorted(((p.short_title, p.doc_id) for p in plans.values()), key=lambda c: c[1])
+    regions = sorted({p.region for p in plans.values() if p.region})
+    years = sorted({str(y) for p in plans.values() for y in p.years})
+    return plan_choices, regions, years
+
+
+def make_filters(plans: Any, regions: Any, years: Any) -> "Filters | None":
+    from qa.search.results import Filters
+
+    return Filters.of(plans or (), regions or (), [int(y) for y in (years or ())]) or None
+
+
+def chat_page(gr: Any, demo: Any, assistant: "Assistant", library: Library, settings: Settings) -> list[Any]:
+    """Build the chat into the current blocks; returns the three filter dropdowns (the 知识库 tab updates them)."""
+    chat = Chat(assistant, settings)
+    plan_choices, region_choices, year_choices = filter_choices(library)
+    conv_state = gr.State(new_conversation())
+    saved = gr.BrowserState(None, storage_key="planqa-staff" if not settings.public else "planqa-public")
+
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=4):
+            chatbot = gr.Chatbot(
+                label="对话", show_label=False, elem_id="pq-chat", height=None, min_height=320, max_height=640, render_markdown=False, latex_delimiters=[],
+                sanitize_html=True, buttons=[], feedback_options=None, layout="panel", autoscroll=False,  # actions.js scrolls to the newest turn
+                placeholder="就收录的卫生健康规划提问：每个回答都附上所依据的条款原文。",
+            )
+            with gr.Row():
+                # No max_length: the browser would cut a pasted question silently; the chat refuses it visibly.
+                question = gr.Textbox(
+                    show_label=False, placeholder="输入问题，例如：赣州市居民健康素养水平要提高到多少？",
+                    lines=1, scale=6, elem_id="pq-question", autofocus=True,
+                )
+                ask_button = gr.Button("提问", variant="primary", scale=1, min_width=80, elem_id="pq-ask")
+            with gr.Row():
+                new_button = gr.Button("新对话", size="sm", elem_id="pq-new")
+            action = gr.Textbox(visible="hidden", elem_id="pq-action")
+            action_go = gr.Button("执行", visible="hidden", elem_id="pq-action-go")
+            gr.Examples([[q] for q in EXAMPLES], inputs=[question], label="示例问题")
+        with gr.Column(scale=1, min_width=240):
+            gr.HTML('<div class="pq-sources-title">筛选（可选）</div>')
+            plan_filter = gr.Dropdown(plan_choices, value=[], multiselect=True, label="规划", elem_id="pq-filter-plan")
+            region_filter = gr.Dropdown(region_choices, value=[], multiselect=True, label="地区", elem_id="pq-filter-region")
+            year_filter = gr.Dropdown(year_choices, value=[], multiselect=True, label="年份", elem_id="pq-filter-year")
+            gr.HTML('<div class="pq-sources-title" style="margin-top:1em">评价回答</div>'
+                    '<div class="pq-hint">在回答下方点“有用”或“有误”：这里的说明随那个回答一起保存。</div>')
+            comment = gr.Textbox(label="补充说明（可选）", lines=2, max_length=2000, elem_id="pq-comment")
+            feedback_status = gr.HTML("", elem_classes="pq-feedback-status", elem_id="pq-feedback-status")
+
+    filters = [plan_filter, region_filter, year_filter]
+    keep = gr.skip()
+
+    def shown(update: ChatUpdate, clear_comment: bool = False) -> tuple:
+        return (
+            update.messages, update.conv, update.conv, keep if update.question is None else update.question,
+            keep if update.status is None else update.status, "" if clear_comment else keep,
+        )
+
+    outputs = [chatbot, conv_state, saved, question, feedback_status, comment]  # saved with each step: a reload keeps it
+
+    def respond(text: str, conv: dict, plans: list, regions: list, years: list, request: gr.Request):  # type: ignore[no-untyped-def]
+        for update in chat.respond(text, conv, make_filters(plans, regions, years), client_key(request)):
+            yield shown(update)
+
+    def act(name: str, note: str, conv: dict, plans: list, regions: list, years: list, request: gr.Request):  # type: ignore[no-untyped-def]
+        for update in chat.act(name, note, conv, make_filters(plans, regions, years), client_key(request)):
+            yield shown(update, clear_comment=bool(update.status and "已记录" in update.status))
+
+    chat_inputs = [question, conv_state, *filters]
+    for event in (question.submit, ask_button.click):
+        event(respond, chat_inputs, outputs, **PRIVATE)
+    action_go.click(act, [action, comment, conv_state, *filters], outputs, **PRIVATE)
+
+    def start_over():  # type: ignore[no-untyped-def]
+        conv = new_conversation()  # a new conversation starts without the last one's filters
+        return [], conv, "", "", "", conv, [], [], []
+
+    reset_outputs = [chatbot, conv_state, question, feedback_status, comment, saved, *filters]
+    new_button.click(start_over, None, reset_outputs, **PRIVATE)
+    chatbot.clear(start_over, None, reset_outputs, **PRIVATE)
+
+    def restore(kept: Any):  # type: ignore[no-untyped-def]
+        plans, regions, years = filter_choices(library)  # plans uploaded since the app was built
+        conv = conversation(kept)
+        return (conv["messages"], conv, gr.update(choices=plans), gr.update(choices=regions), gr.update(choices=years))
+
+    demo.load(restore, [saved], [chatbot, conv_state, *filters], show_progress="hidden", **PRIVATE)
+
+    # The API: POST /gradio_api/run/ask {"data": [question]} -> {"data": [Answer.as_dict()]}
+    def ask(question: str, request: gr.Request) -> dict:
+        """Answer one question: the answer text, its cited clauses, refusal flag, notices (Answer.as_dict())."""
+        try:
+            return chat.api_answer(question, client_key(request))
+        except LimitExceeded as exc:
+            raise gr.Error(str(exc)) from exc
+
+    gr.api(ask, api_name="ask")
+    return filters

@@ -1,0 +1,126 @@
+"""The 知识库 tab (staff only): the plan list, upload, re-index, delete, metadata corrections, the clause tree and
+命中测试. Callbacks call only the :class:`~qa.library.Library` and the assistant's search.
+"""
+
+# No `from __future__ import annotations`: gradio reads the callbacks' annotations at runtime.
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from qa.library import UPLOAD_SUFFIXES, Library
+from qa.settings import Settings
+from ui.chat_page import PRIVATE, filter_choices, make_filters
+from ui.render import esc, render_clause_tree_html, render_hits_html, render_plans_html, render_report_html
+
+if TYPE_CHECKING:
+    from qa.service import Assistant
+
+
+def knowledge_page(gr: Any, demo: Any, assistant: "Assistant", library: Library, settings: Settings, filters: list[Any]) -> None:
+    """Staff only: the plan list, upload, re-index, delete, clause tree and 命中测试."""
+    plan_choices, _, _ = filter_choices(library)
+    private = PRIVATE
+    plans_table = gr.HTML(render_plans_html(library.rows()))
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=3):
+            uploads = gr.File(
+                label=f"上传规划（{' / '.join(UPLOAD_SUFFIXES)}，每个不超过 {settings.max_file_mb:g} MB）",
+                file_count="multiple", file_types=list(UPLOAD_SUFFIXES), type="filepath", height=140,
+            )
+            with gr.Row():
+                upload_button = gr.Button("上传并入库", variant="primary")
+                reindex_button = gr.Button("重新索引")
+        with gr.Column(scale=2, min_width=240):
+            plan_pick = gr.Dropdown(plan_choices, label="规划", value=None, elem_id="pq-plan-pick")
+            with gr.Row():
+                view_button = gr.Button("查看条款树", elem_id="pq-view")
+                delete_button = gr.Button("删除规划", variant="stop")
+            confirm = gr.Checkbox(label="确认删除所选规划", value=False)
+    kb_status = gr.HTML("")
+    with gr.Accordion("更正元数据（重新入库后仍然有效）", open=False):
+        with gr.Row():
+            meta_title = gr.Textbox(label="标题", scale=3, elem_id="pq-meta-title")
+            meta_issuer = gr.Textbox(label="发布机构", scale=2, elem_id="pq-meta-issuer")
+            meta_region = gr.Textbox(label="地区", scale=2, elem_id="pq-meta-region")
+            meta_years = gr.Textbox(label="年份（如 2019-2030）", scale=1, elem_id="pq-meta-years")
+        meta_button = gr.Button("保存更正并重新入库", elem_id="pq-meta-save")
+    with gr.Accordion("命中测试", open=True):
+        with gr.Row():
+            probe = gr.Textbox(label="检索问题", scale=5, max_length=settings.max_question_chars, elem_id="pq-probe")
+            probe_k = gr.Slider(1, 30, value=10, step=1, label="返回条数", scale=2)
+            probe_button = gr.Button("检索", scale=1, elem_id="pq-probe-go")
+        hits = gr.HTML("")
+    with gr.Accordion("条款树", open=True):
+        tree = gr.HTML('<div class="pq-empty">选择规划后点“查看条款树”。</div>')
+
+    views = [plans_table, plan_pick, *filters]
+
+    def refreshed() -> tuple:
+        plans, regions, years = filter_choices(library)
+        return (render_plans_html(library.rows()), gr.update(choices=plans), gr.update(choices=plans), gr.update(choices=regions), gr.update(choices=years))
+
+    def do_upload(files: list | None):  # type: ignore[no-untyped-def]
+        if not files:
+            return ('<div class="pq-empty">请先选择文件。</div>', *refreshed())
+        report, problems = library.upload([(_original_name(f), Path(_file_path(f))) for f in files])
+        return (render_report_html(report, problems), *refreshed())
+
+    def do_reindex():  # type: ignore[no-untyped-def]
+        return (render_report_html(library.reindex()), *refreshed())
+
+    def do_delete(doc_id: str | None, confirmed: bool):  # type: ignore[no-untyped-def]
+        if not doc_id:
+            message = '<div class="pq-empty">请先选择规划。</div>'
+        elif not confirmed:
+            message = '<div class="pq-notice">请勾选“确认删除所选规划”后再删除。</div>'
+        else:
+            message = f"<div>{esc(library.delete(doc_id))}</div>"
+        return (message, False, *refreshed())
+
+    def do_view(doc_id: str | None):  # type: ignore[no-untyped-def]
+        if not doc_id:
+            return '<div class="pq-empty">请先选择规划。</div>'
+        return render_clause_tree_html(library.title_of(doc_id), library.clauses(doc_id))
+
+    def do_pick(doc_id: str | None):  # type: ignore[no-untyped-def]
+        meta = library.metadata(doc_id) if doc_id else {"title": "", "issuer": "", "region": "", "years": ""}
+        return meta["title"], meta["issuer"], meta["region"], meta["years"]
+
+    def do_correct(doc_id: str | None, title: str, issuer: str, region: str, years: str):  # type: ignore[no-untyped-def]
+        if not doc_id:
+            return ('<div class="pq-empty">请先选择规划。</div>', *refreshed())
+        try:
+            report = library.correct(doc_id, title=title.strip() or None, issuer=issuer.strip() or None, region=region.strip() or None, years=years.strip() or None)
+        except (KeyError, ValueError) as exc:
+            return (f'<div class="pq-notice">{esc(str(exc).strip(chr(39)))}</div>', *refreshed())
+        return (render_report_html(report, ["元数据已更正：之后每次入库都会沿用。"]), *refreshed())
+
+    def do_probe(text: str, k: float, plans: list, regions: list, years: list):  # type: ignore[no-untyped-def]
+        if not (text or "").strip():
+            return '<div class="pq-empty">请输入检索问题。</div>'
+        return render_hits_html(assistant.search(text, k=int(k), filters=make_filters(plans, regions, years)))
+
+    one_at_a_time = {"concurrency_limit": 1, "concurrency_id": "knowledge-base", **private}
+    upload_button.click(do_upload, [uploads], [kb_status, *views], **one_at_a_time)
+    reindex_button.click(do_reindex, None, [kb_status, *views], **one_at_a_time)
+    delete_button.click(do_delete, [plan_pick, confirm], [kb_status, confirm, *views], **one_at_a_time)
+    view_button.click(do_view, [plan_pick], [tree], **private)
+    plan_pick.change(do_pick, [plan_pick], [meta_title, meta_issuer, meta_region, meta_years], **private)
+    meta_button.click(do_correct, [plan_pick, meta_title, meta_issuer, meta_region, meta_years], [kb_status, *views], **one_at_a_time)
+    probe_inputs = [probe, probe_k, *filters]
+    probe_button.click(do_probe, probe_inputs, [hits], **private)
+    probe.submit(do_probe, probe_inputs, [hits], **private)
+
+    def fresh():  # type: ignore[no-untyped-def]
+        return refreshed()[:2]
+
+    # The list and the picker as the store is now, at every page load (they were built when the server started).
+    demo.load(fresh, None, [plans_table, plan_pick], show_progress="hidden", **private)
+
+
+def _file_path(f: Any) -> str:
+    return str(getattr(f, "path", None) or getattr(f, "name", None) or f)
+
+
+def _original_name(f: Any) -> str:
+    """The name the user's file had (Gradio keeps it as the temp file's name; ``orig_name`` when given)."""
+    return str(getattr(f, "orig_name", None) or Path(_file_path(f)).name)
