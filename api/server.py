@@ -14,6 +14,7 @@ import json
 import logging
 import re
 import sys
+import uuid
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -30,6 +31,7 @@ from api.keys import KeyStore
 from qa.library import Library
 from qa.settings import Settings
 from ui.auth import CLIENT_ADDRESS, LoginGuard, async_authenticator
+from ui.conversations import BROWSER_COOKIE
 from ui.limits import AnswerGate, Busy, GatedAssistant, limit_status
 from ui.render import LOCALE_SCRIPT
 
@@ -50,9 +52,10 @@ class Edge:
     """Pure ASGI middleware in front of everything: the client's address for the login guard, the public chat's
     Gradio upload routes refused (404), and API bodies bounded (413 over the cap, 411 without a length)."""
 
-    def __init__(self, app: Any, upload_cap: int) -> None:
+    def __init__(self, app: Any, upload_cap: int, browser_cookie: bool = False) -> None:
         self.app = app
         self.upload_cap = upload_cap
+        self.browser_cookie = browser_cookie  # public_conversations: a browser's conversations are kept by its cookie
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -101,6 +104,9 @@ class Edge:
         headers = [(k, v) for k, v in scope.get("headers") or [] if k != b"accept-encoding"]
         start: dict[str, Any] = {}
         body = bytearray()
+        cookie = b""
+        if self.browser_cookie and f"{BROWSER_COOKIE}=".encode() not in dict(headers).get(b"cookie", b""):
+            cookie = f"{BROWSER_COOKIE}={uuid.uuid4().hex}; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax".encode()
 
         async def capture(message: dict[str, Any]) -> None:
             if message["type"] == "http.response.start":
@@ -113,6 +119,7 @@ class Edge:
                     if kind.startswith(b"text/html") and b"<head>" in page:
                         page = page.replace(b"<head>", b"<head>" + LOCALE_SCRIPT.encode(), 1)
                     out = [(k, v) for k, v in start.get("headers", []) if k != b"content-length"] + [(b"content-length", str(len(page)).encode())]
+                    out += [(b"set-cookie", cookie)] if cookie else []
                     await send({**start, "headers": out})
                     await send({"type": "http.response.body", "body": page})
             else:
@@ -185,7 +192,7 @@ def create_app(assistant: Any, settings: Settings, users: dict[str, str] | None 
     public_demo = queue(build_app(gated, settings.replace(public=True)), settings)
     gr.mount_gradio_app(app, public_demo, path="/", ssr_mode=False, server_name=settings.app_host, server_port=settings.app_port, **options)
     upload_cap = int(settings.max_file_mb * 1024 * 1024) * models.MAX_UPLOAD_FILES + (1 << 20)
-    app.add_middleware(Edge, upload_cap=upload_cap)
+    app.add_middleware(Edge, upload_cap=upload_cap, browser_cookie=settings.public_conversations)
     return app
 
 

@@ -55,7 +55,7 @@ def servers(assistant, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dic
     for mode in ("staff", "public"):
         settings = assistant.settings.replace(
             public=mode == "public", app_port=free_port(), feedback_path=base / mode / "feedback.jsonl", upload_dir=base / mode / "uploads",
-            api_keys_path=base / mode / "keys.json",
+            api_keys_path=base / mode / "keys.json", conversations_path=base / mode / "conversations.sqlite",
         )
         server = uvicorn.Server(uvicorn_config(create_app(assistant, settings), settings))
         thread = threading.Thread(target=server.run, daemon=True)
@@ -66,6 +66,7 @@ def servers(assistant, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dic
         urls[mode] = f"http://127.0.0.1:{settings.app_port}/" + ("staff/" if mode == "staff" else "")
     urls["feedback"] = str(base / "staff" / "feedback.jsonl")
     urls["uploads"] = str(base / "staff" / "uploads")
+    urls["conversations"] = str(base / "staff" / "conversations.sqlite")
     yield urls
     for server, thread in running:
         server.should_exit = True

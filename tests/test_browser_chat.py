@@ -92,6 +92,32 @@ def test_actions_act_on_their_own_answer_and_the_conversation_survives_a_reload(
     page.context.close()
 
 
+def test_conversations_are_kept_on_the_server_to_reopen_rename_and_delete(browser, servers) -> None:
+    from ui.conversations import ConversationStore
+
+    page, _, _ = open_page(browser, servers["staff"])
+    ask(page, GANZHOU, 0)
+    page.click("#pq-new")
+    page.wait_for_function("document.querySelectorAll('#pq-chat .pq-question').length === 0")
+    ask(page, TAIZHOU, 0)
+    kept = ConversationStore(Path(servers["conversations"])).list("staff")
+    assert [s.title for s in kept[:2]] == [TAIZHOU[:30], GANZHOU[:30]]
+    page.click("#pq-history button.label-wrap, #pq-history > button")  # open the 历史对话 accordion
+    pick(page, "pq-history-pick", GANZHOU[:10])
+    page.click("#pq-history-open")
+    page.wait_for_function(f"document.querySelector('#pq-chat .pq-question') && document.querySelector('#pq-chat .pq-question').innerText.includes('{GANZHOU[:8]}')")
+    assert page.locator("#pq-chat .pq-question").count() == 1
+    page.fill("#pq-history-title textarea, #pq-history-title input", "赣州健康素养")
+    page.click("#pq-history-rename")
+    page.wait_for_selector("#pq-feedback-status:has-text('已重命名')")
+    assert ConversationStore(Path(servers["conversations"])).get("staff", kept[1].id) is not None
+    assert "赣州健康素养" in [s.title for s in ConversationStore(Path(servers["conversations"])).list("staff")]
+    page.click("#pq-history-delete")
+    page.wait_for_selector("#pq-feedback-status:has-text('已删除')")
+    assert ConversationStore(Path(servers["conversations"])).get("staff", kept[1].id) is None
+    page.context.close()
+
+
 def pick(page, elem_id: str, label: str) -> None:  # type: ignore[no-untyped-def]
     page.click(f"#{elem_id} input")
     page.locator("[role=option]", has_text=label).first.click()

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 from qa.library import Library
 from qa.settings import Settings
-from ui.chat import Chat, ChatUpdate, LimitExceeded, conversation, new_conversation
+from ui.chat import Chat, ChatUpdate, LimitExceeded, conversation, new_conversation, title_of
+from ui.conversations import ConversationStore, owner_of
 from ui.limits import client_key
 
 if TYPE_CHECKING:
@@ -43,9 +44,32 @@ def make_filters(plans: Any, regions: Any, years: Any) -> "Filters | None":
     return Filters.of(plans or (), regions or (), [int(y) for y in (years or ())]) or None
 
 
+_STORES: dict[str, ConversationStore] = {}
+
+
+def conversation_store(settings: Settings) -> "ConversationStore | None":
+    """The server's conversation store (one per file, shared by the staff and public apps), or None where nothing
+    is kept on the server (the public demo unless ``public_conversations``)."""
+    if settings.public and not settings.public_conversations:
+        return None
+    key = str(settings.conversations_path.resolve())
+    if key not in _STORES:
+        _STORES[key] = ConversationStore.for_settings(settings)
+    return _STORES[key]
+
+
+def saved_choices(store: "ConversationStore | None", owner: "str | None") -> list[tuple[str, str]]:
+    import datetime as dt
+
+    if store is None or owner is None:
+        return []
+    return [(f"{s.title} · {dt.datetime.fromtimestamp(s.updated).strftime('%m-%d %H:%M')} · {s.turns} 问", s.id) for s in store.list(owner)]
+
+
 def chat_page(gr: Any, demo: Any, assistant: "Assistant", library: Library, settings: Settings) -> list[Any]:
     """Build the chat into the current blocks; returns the three filter dropdowns (the 知识库 tab updates them)."""
     chat = Chat(assistant, settings)
+    store = conversation_store(settings)
     plan_choices, region_choices, year_choices = filter_choices(library)
     conv_state = gr.State(new_conversation())
     saved = gr.BrowserState(None, storage_key="planqa-staff" if not settings.public else "planqa-public")
@@ -78,25 +102,49 @@ def chat_page(gr: Any, demo: Any, assistant: "Assistant", library: Library, sett
                     '<div class="pq-hint">在回答下方点“有用”或“有误”：这里的说明随那个回答一起保存。</div>')
             comment = gr.Textbox(label="补充说明（可选）", lines=2, max_length=2000, elem_id="pq-comment")
             feedback_status = gr.HTML("", elem_classes="pq-feedback-status", elem_id="pq-feedback-status")
+            with gr.Accordion("历史对话", open=False, visible=store is not None, elem_id="pq-history"):
+                saved_list = gr.Dropdown([], label="保存在服务器上的对话", value=None, elem_id="pq-history-pick")
+                with gr.Row():
+                    open_button = gr.Button("打开", size="sm", min_width=50, elem_id="pq-history-open")
+                    delete_button = gr.Button("删除", size="sm", min_width=50, variant="stop", elem_id="pq-history-delete")
+                new_title = gr.Textbox(label="新名称", max_length=60, elem_id="pq-history-title")
+                rename_button = gr.Button("重命名", size="sm", elem_id="pq-history-rename")
 
     filters = [plan_filter, region_filter, year_filter]
     keep = gr.skip()
 
-    def shown(update: ChatUpdate, clear_comment: bool = False) -> tuple:
+    def shown(update: ChatUpdate, clear_comment: bool = False, choices: Any = None) -> tuple:
         return (
             update.messages, update.conv, update.conv, keep if update.question is None else update.question,
             keep if update.status is None else update.status, "" if clear_comment else keep,
+            keep if choices is None else gr.update(choices=choices, value=update.conv.get("id")),
         )
 
-    outputs = [chatbot, conv_state, saved, question, feedback_status, comment]  # saved with each step: a reload keeps it
+    # saved (the browser's storage) with each step, so a reload keeps it; the server's store when a turn is done
+    outputs = [chatbot, conv_state, saved, question, feedback_status, comment, saved_list]
+
+    def kept(update: ChatUpdate, request: Any) -> Any:
+        """Save a finished turn on the server; the list's new choices (None: nothing kept)."""
+        owner = owner_of(request, settings.public)
+        if store is None or owner is None or not update.conv["answers"]:
+            return None
+        update.conv["id"] = store.save(owner, update.conv, title_of(update.conv))
+        return saved_choices(store, owner)
+
+    def finished(updates: Any, request: Any, clear: bool = False):  # type: ignore[no-untyped-def]
+        last = None
+        for update in updates:
+            if last is not None:
+                yield shown(last)
+            last = update
+        if last is not None:
+            yield shown(last, clear_comment=clear and bool(last.status and "已记录" in last.status), choices=kept(last, request))
 
     def respond(text: str, conv: dict, plans: list, regions: list, years: list, request: gr.Request):  # type: ignore[no-untyped-def]
-        for update in chat.respond(text, conv, make_filters(plans, regions, years), client_key(request)):
-            yield shown(update)
+        yield from finished(chat.respond(text, conv, make_filters(plans, regions, years), client_key(request)), request)
 
     def act(name: str, note: str, conv: dict, plans: list, regions: list, years: list, request: gr.Request):  # type: ignore[no-untyped-def]
-        for update in chat.act(name, note, conv, make_filters(plans, regions, years), client_key(request)):
-            yield shown(update, clear_comment=bool(update.status and "已记录" in update.status))
+        yield from finished(chat.act(name, note, conv, make_filters(plans, regions, years), client_key(request)), request, clear=True)
 
     chat_inputs = [question, conv_state, *filters]
     for event in (question.submit, ask_button.click):
@@ -105,18 +153,45 @@ def chat_page(gr: Any, demo: Any, assistant: "Assistant", library: Library, sett
 
     def start_over():  # type: ignore[no-untyped-def]
         conv = new_conversation()  # a new conversation starts without the last one's filters
-        return [], conv, "", "", "", conv, [], [], []
+        return [], conv, "", "", "", conv, [], [], [], gr.update(value=None)
 
-    reset_outputs = [chatbot, conv_state, question, feedback_status, comment, saved, *filters]
+    reset_outputs = [chatbot, conv_state, question, feedback_status, comment, saved, *filters, saved_list]
     new_button.click(start_over, None, reset_outputs, **PRIVATE)
     chatbot.clear(start_over, None, reset_outputs, **PRIVATE)
 
-    def restore(kept: Any):  # type: ignore[no-untyped-def]
+    def restore(kept_here: Any, request: gr.Request):  # type: ignore[no-untyped-def]
         plans, regions, years = filter_choices(library)  # plans uploaded since the app was built
-        conv = conversation(kept)
-        return (conv["messages"], conv, gr.update(choices=plans), gr.update(choices=regions), gr.update(choices=years))
+        conv = conversation(kept_here)
+        listed = saved_choices(store, owner_of(request, settings.public))
+        return (conv["messages"], conv, gr.update(choices=plans), gr.update(choices=regions), gr.update(choices=years),
+                gr.update(choices=listed, value=conv.get("id") if any(conv.get("id") == c[1] for c in listed) else None))
 
-    demo.load(restore, [saved], [chatbot, conv_state, *filters], show_progress="hidden", **PRIVATE)
+    demo.load(restore, [saved], [chatbot, conv_state, *filters, saved_list], show_progress="hidden", **PRIVATE)
+
+    def reopen(conv_id: Any, request: gr.Request):  # type: ignore[no-untyped-def]
+        conv = store.get(owner_of(request, settings.public) or "", str(conv_id or "")) if store else None
+        if conv is None:
+            return keep, keep, keep, "<span>请先在列表中选择一个对话。</span>"
+        conv = conversation(conv)
+        return conv["messages"], conv, conv, "<span>已打开保存的对话。</span>"
+
+    def rename(conv_id: Any, title: str, request: gr.Request):  # type: ignore[no-untyped-def]
+        owner = owner_of(request, settings.public)
+        done = bool(store and owner and store.rename(owner, str(conv_id or ""), title))
+        status = "<span>已重命名。</span>" if done else "<span>请选择对话并填写新名称。</span>"
+        return gr.update(choices=saved_choices(store, owner), value=conv_id if done else None), ("" if done else keep), status
+
+    def forget(conv_id: Any, conv: dict, request: gr.Request):  # type: ignore[no-untyped-def]
+        owner = owner_of(request, settings.public)
+        done = bool(store and owner and store.delete(owner, str(conv_id or "")))
+        current = conversation(conv)
+        if done and current.get("id") == conv_id:
+            current.pop("id")  # the open conversation stays on screen; saved again only if it goes on
+        return gr.update(choices=saved_choices(store, owner), value=None), current, current, "<span>已删除。</span>" if done else "<span>请先选择对话。</span>"
+
+    open_button.click(reopen, [saved_list], [chatbot, conv_state, saved, feedback_status], **PRIVATE)
+    rename_button.click(rename, [saved_list, new_title], [saved_list, new_title, feedback_status], **PRIVATE)
+    delete_button.click(forget, [saved_list, conv_state], [saved_list, conv_state, saved, feedback_status], **PRIVATE)
 
     # The API: POST /gradio_api/run/ask {"data": [question]} -> {"data": [Answer.as_dict()]}
     def ask(question: str, request: gr.Request) -> dict:
