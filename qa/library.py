@@ -207,3 +207,21 @@ class Library:
     def clauses(self, doc_id: str) -> list[StoredChunk]:
         """The stored chunks of one plan in document order (the clause tree of the 知识库 tab)."""
         return self.assistant.searcher.chunks_of(doc_id)
+
+    def around(self, doc_id: str, path: str, neighbours: int = 3) -> tuple[list[StoredChunk], int]:
+        """A clause in its plan (the 原文 view of a citation): the chunks from ``neighbours`` before the clause at
+        ``path`` to ``neighbours`` after it, and the position of its first chunk among them (-1: not stored)."""
+        chunks = self.clauses(doc_id)
+        at = next((i for i, c in enumerate(chunks) if str(c.metadata.get("path", "")) == path), -1)
+        if at < 0:
+            return [], -1
+        start = max(0, at - neighbours)
+        last = at
+        while last + 1 < len(chunks) and str(chunks[last + 1].metadata.get("path", "")) == path:  # its other parts
+            last += 1
+        return chunks[start : last + 1 + neighbours], at - start
+
+    def original(self, doc_id: str) -> Path | None:
+        """The file a stored plan was ingested from, when it is still in the sample or the upload folder."""
+        record = self.assistant.store.documents().get(doc_id)
+        return self._source_file(str(record.metadata.get("source_name", ""))) if record else None

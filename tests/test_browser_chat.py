@@ -118,6 +118,24 @@ def test_conversations_are_kept_on_the_server_to_reopen_rename_and_delete(browse
     page.context.close()
 
 
+def test_a_citation_opens_its_clause_in_the_plan_and_staff_can_download_the_file(browser, servers) -> None:
+    for mode in ("staff", "public"):
+        page, _, _ = open_page(browser, servers[mode])
+        ask(page, GANZHOU, 0)
+        page.locator("#pq-chat .pq-card .pq-act-source").first.click()
+        page.wait_for_selector("#pq-source .pq-here")
+        assert "26%" in page.locator("#pq-source .pq-here").inner_text() and "一、1." in page.locator("#pq-source .pq-here").inner_text()
+        assert page.locator("#pq-source .pq-tree-clause").count() >= 3  # its neighbours too
+        download = page.locator("#pq-source-file")
+        if mode == "staff":
+            link = page.locator("#pq-source-file a[href*='ganzhou-2023.txt']")
+            link.wait_for()
+            assert "居民健康素养" in page.request.get(link.get_attribute("href")).text()  # the original file itself
+        else:
+            assert download.count() == 0 or not download.is_visible()
+        page.context.close()
+
+
 def pick(page, elem_id: str, label: str) -> None:  # type: ignore[no-untyped-def]
     page.click(f"#{elem_id} input")
     page.locator("[role=option]", has_text=label).first.click()

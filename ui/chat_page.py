@@ -14,6 +14,7 @@ from qa.settings import Settings
 from ui.chat import Chat, ChatUpdate, LimitExceeded, conversation, new_conversation, title_of
 from ui.conversations import ConversationStore, owner_of
 from ui.limits import client_key
+from ui.render import render_source_html
 
 if TYPE_CHECKING:
     from qa.search.results import Filters
@@ -66,6 +67,17 @@ def saved_choices(store: "ConversationStore | None", owner: "str | None") -> lis
     return [(f"{s.title} · {dt.datetime.fromtimestamp(s.updated).strftime('%m-%d %H:%M')} · {s.turns} 问", s.id) for s in store.list(owner)]
 
 
+def download_copy(path: "Any") -> str:
+    """A copy of a plan's original file in a temporary folder of its own (Gradio serves files from there), under the
+    file's own name."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    folder = Path(tempfile.mkdtemp(prefix="planqa-original-"))
+    return str(shutil.copy2(path, folder / Path(path).name))
+
+
 def chat_page(gr: Any, demo: Any, assistant: "Assistant", library: Library, settings: Settings) -> list[Any]:
     """Build the chat into the current blocks; returns the three filter dropdowns (the 知识库 tab updates them)."""
     chat = Chat(assistant, settings)
@@ -90,6 +102,9 @@ def chat_page(gr: Any, demo: Any, assistant: "Assistant", library: Library, sett
                 ask_button = gr.Button("提问", variant="primary", scale=1, min_width=80, elem_id="pq-ask")
             with gr.Row():
                 new_button = gr.Button("新对话", size="sm", elem_id="pq-new")
+            with gr.Accordion("原文", open=True, visible=False, elem_id="pq-source-box") as source_box:
+                source_view = gr.HTML("", elem_id="pq-source")
+                source_file = gr.File(label="原文件（工作人员版）", visible=False, interactive=False, elem_id="pq-source-file")
             action = gr.Textbox(visible="hidden", elem_id="pq-action")
             action_go = gr.Button("执行", visible="hidden", elem_id="pq-action-go")
             gr.Examples([[q] for q in EXAMPLES], inputs=[question], label="示例问题")
@@ -144,12 +159,29 @@ def chat_page(gr: Any, demo: Any, assistant: "Assistant", library: Library, sett
         yield from finished(chat.respond(text, conv, make_filters(plans, regions, years), client_key(request)), request)
 
     def act(name: str, note: str, conv: dict, plans: list, regions: list, years: list, request: gr.Request):  # type: ignore[no-untyped-def]
-        yield from finished(chat.act(name, note, conv, make_filters(plans, regions, years), client_key(request)), request, clear=True)
+        if str(name).startswith("source:"):
+            yield (*(keep,) * len(outputs), *show_source(name, conv))
+            return
+        for step in finished(chat.act(name, note, conv, make_filters(plans, regions, years), client_key(request)), request, clear=True):
+            yield (*step, keep, keep, keep)
+
+    def show_source(name: str, conv: Any) -> tuple:
+        """A card's 原文: the cited clause among its neighbours in the plan; for staff, the original file."""
+        _, turn, marker = (str(name).split(":") + ["", ""])[:3]
+        answers = conversation(conv)["answers"]
+        answer = answers[int(turn)]["answer"] if turn.isdigit() and int(turn) < len(answers) else {}
+        cited = next((c for c in answer.get("citations", []) if str(c.get("marker")) == marker), None)
+        if cited is None:
+            return gr.update(visible=True), '<div class="pq-empty">这个来源已不在对话中。</div>', gr.update(visible=False, value=None)
+        chunks, at = library.around(str(cited["doc_id"]), str(cited["path"]))
+        original = None if settings.public else library.original(str(cited["doc_id"]))
+        html = render_source_html(str(cited.get("title", "")), chunks, at, download=original is not None)
+        return gr.update(visible=True), html, gr.update(visible=original is not None, value=download_copy(original) if original else None)
 
     chat_inputs = [question, conv_state, *filters]
     for event in (question.submit, ask_button.click):
         event(respond, chat_inputs, outputs, **PRIVATE)
-    action_go.click(act, [action, comment, conv_state, *filters], outputs, **PRIVATE)
+    action_go.click(act, [action, comment, conv_state, *filters], [*outputs, source_box, source_view, source_file], **PRIVATE)
 
     def start_over():  # type: ignore[no-untyped-def]
         conv = new_conversation()  # a new conversation starts without the last one's filters

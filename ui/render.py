@@ -103,10 +103,11 @@ def render_card_html(citation: Citation, turn: int, related: bool = False) -> st
     body = esc_plan(citation.text) if related else highlight_html(citation.text, citation.quote)
     anchor = "" if related else f' id="{_marker_id(turn, citation.marker)}"'
     number = "" if related else f'<span class="pq-num">[{int(citation.marker)}]</span> '
+    source = "" if related else f'<button type="button" class="pq-act pq-act-source pq-turn-{int(turn)} pq-cite-{int(citation.marker)}" title="在整份规划中查看这一条及前后条款">原文</button>'
     return (
         f'<div class="pq-card{" pq-card-related" if related else ""}"{anchor}>'
         f'<div class="pq-card-head">{number}<span class="pq-card-title">《{esc_plan(citation.title)}》</span>'
-        f'<span class="pq-path">{esc_plan(citation.path_label)}</span></div>'
+        f'<span class="pq-path">{esc_plan(citation.path_label)}</span>{source}</div>'
         + (f'<div class="pq-card-meta">{" · ".join(meta)}</div>' if meta else "")
         + f'<div class="pq-clause">{body}</div></div>'
     )
@@ -254,6 +255,27 @@ def describe_filters(filters: Filters, titles: Mapping[str, str] | None = None) 
         "地区 " + "、".join(sorted(filters.regions)) if filters.regions else "",
         "年份 " + "、".join(str(y) for y in sorted(filters.years)) if filters.years else "",
     ) if x)
+
+
+def render_source_html(title: str, chunks: Sequence[StoredChunk], at: int, download: bool = False) -> str:
+    """The 原文 view of a citation: its clause (marked) with the clauses before and after it in the plan."""
+    if at < 0:
+        return '<div class="pq-empty">这一条已不在知识库中（规划可能已删除或重新入库）。</div>'
+    path = chunks[at].metadata.get("path", "")
+    parts = [f'<div class="pq-source-view"><div class="pq-tree-title">《{esc_plan(title)}》 原文（前后各 {at} 条）</div>']
+    for chunk in chunks:
+        m = chunk.metadata
+        here = m.get("path", "") == path
+        headings = " › ".join(h for h in str(m.get("headings", "")).split("\n") if h)
+        parts.append(
+            f'<div class="pq-tree-clause{" pq-here" if here else ""}">'
+            + (f'<div class="pq-card-meta">{esc_plan(headings)}</div>' if headings else "")
+            + f'<span class="pq-path">{esc_plan(m.get("path_label", ""))}</span><div class="pq-clause">{esc_plan(chunk.text)}</div></div>'
+        )
+    if download:
+        parts.append('<div class="pq-foot">原文件可在下方下载。</div>')
+    parts.append("</div>")
+    return "".join(parts)
 
 
 def render_hits_html(result: SearchResult) -> str:

@@ -1,7 +1,7 @@
 () => {
   // Run once per page on load (gr.mount_gradio_app js=). Two jobs:
   // 1. the buttons under each answer act on THAT answer: 复制 copies its own text here in the browser; 有用, 有误 and
-  //    重新生成 send "<action>:<turn>:<nonce>" through the hidden #pq-action box and #pq-action-go button;
+  //    重新生成 send "<action>:<turn>:<nonce>" (a card's 原文: "source:<turn>:<marker>:<nonce>") through the hidden #pq-action box and #pq-action-go button;
   // 2. a new question, and a finished answer or limit message, scroll the newest turn into view (Gradio's autoscroll
   //    is off: it showed the bottom of the chat box, not the start of the new answer, and never the page).
   if (window.__pqActions) { return; }
@@ -37,7 +37,8 @@
       copyText(plain ? plain.textContent : '', button);
       return;
     }
-    send(`${act}:${named('pq-turn-')}:${Date.now()}`);
+    const cite = named('pq-cite-');
+    send(cite ? `${act}:${named('pq-turn-')}:${cite}:${Date.now()}` : `${act}:${named('pq-turn-')}:${Date.now()}`);
   });
 
   let questions = 0;
