@@ -40,6 +40,8 @@ class PlanRow:
     chunks: int
     source: str
     issuer: str = ""
+    committed: float = 0.0  # when it was last (re)ingested, seconds since the epoch
+    notes: str = ""  # what ingest noticed ("; "-joined, in English: the UI translates)
 
 
 # ------------------------------------------------------------------------------------------ uploads
@@ -98,6 +100,7 @@ class Library:
                 doc_id, str(r.metadata.get("short_title") or r.metadata.get("title") or doc_id), str(r.metadata.get("region", "")),
                 int(r.metadata.get("year", 0) or 0), int(r.metadata.get("clauses", 0) or 0), int(r.metadata.get("chunks", 0) or 0),
                 str(r.metadata.get("source_name", "")), str(r.metadata.get("issuer", "")),
+                float(r.metadata.get("committed_at", 0) or 0), str(r.metadata.get("notes", "")),
             )
             for doc_id, r in records.items()
         ]
@@ -207,6 +210,14 @@ class Library:
     def clauses(self, doc_id: str) -> list[StoredChunk]:
         """The stored chunks of one plan in document order (the clause tree of the 知识库 tab)."""
         return self.assistant.searcher.chunks_of(doc_id)
+
+    def status(self, doc_id: str) -> dict[str, object]:
+        """One plan's state for the 知识库 tab: its row, and how many of its chunks are clauses and table rows."""
+        row = next((r for r in self.rows() if r.doc_id == doc_id), None)
+        if row is None:
+            return {}
+        kinds = [str(c.metadata.get("kind", "")) for c in self.clauses(doc_id)]
+        return {"row": row, "table_rows": kinds.count("table_row"), "chunks": len(kinds)}
 
     def around(self, doc_id: str, path: str, neighbours: int = 3) -> tuple[list[StoredChunk], int]:
         """A clause in its plan (the 原文 view of a citation): the chunks from ``neighbours`` before the clause at

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from ui.messages import translate
-from ui.render import LOST_MARK, esc, esc_plan, highlight_html, render_report_html
+from ui.render import LOST_MARK, esc, esc_plan, highlight_html
+from ui.render_kb import render_report_html
 
 # Messages as the core writes them (qa/ingest/): each must come out Chinese, with no English prose left.
 CORE_MESSAGES = [

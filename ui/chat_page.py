@@ -14,7 +14,7 @@ from qa.settings import Settings
 from ui.chat import Chat, ChatUpdate, LimitExceeded, conversation, new_conversation, title_of
 from ui.conversations import ConversationStore, owner_of
 from ui.limits import client_key
-from ui.render import render_source_html
+from ui.render_kb import render_source_html
 
 if TYPE_CHECKING:
     from qa.search.results import Filters

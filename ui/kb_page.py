@@ -1,5 +1,6 @@
-"""The 知识库 tab (staff only): the plan list, upload, re-index, delete, metadata corrections, the clause tree and
-命中测试. Callbacks call only the :class:`~qa.library.Library` and the assistant's search.
+"""The 知识库 tab (staff only): the plan list and each plan's status, upload (file by file, each result shown as it
+comes), re-index, delete, metadata corrections, the clause tree, 命中测试, and the chat's feedback with its export
+as gold-set JSONL. Callbacks call only the :class:`~qa.library.Library` and the assistant's search.
 """
 
 # No `from __future__ import annotations`: gradio reads the callbacks' annotations at runtime.
@@ -9,7 +10,16 @@ from typing import TYPE_CHECKING, Any
 from qa.library import UPLOAD_SUFFIXES, Library
 from qa.settings import Settings
 from ui.chat_page import PRIVATE, filter_choices, make_filters
-from ui.render import esc, render_clause_tree_html, render_hits_html, render_plans_html, render_report_html
+from ui.feedback import gold_jsonl, read_feedback
+from ui.render import esc
+from ui.render_kb import (
+    render_clause_tree_html,
+    render_feedback_html,
+    render_hits_html,
+    render_plans_html,
+    render_report_html,
+    render_status_html,
+)
 
 if TYPE_CHECKING:
     from qa.service import Assistant
@@ -35,7 +45,8 @@ def knowledge_page(gr: Any, demo: Any, assistant: "Assistant", library: Library,
                 view_button = gr.Button("查看条款树", elem_id="pq-view")
                 delete_button = gr.Button("删除规划", variant="stop")
             confirm = gr.Checkbox(label="确认删除所选规划", value=False)
-    kb_status = gr.HTML("")
+    kb_status = gr.HTML("", elem_id="pq-kb-status")
+    plan_status = gr.HTML(render_status_html({}), elem_id="pq-plan-status")
     with gr.Accordion("更正元数据（重新入库后仍然有效）", open=False):
         with gr.Row():
             meta_title = gr.Textbox(label="标题", scale=3, elem_id="pq-meta-title")
@@ -49,6 +60,12 @@ def knowledge_page(gr: Any, demo: Any, assistant: "Assistant", library: Library,
             probe_k = gr.Slider(1, 30, value=10, step=1, label="返回条数", scale=2)
             probe_button = gr.Button("检索", scale=1, elem_id="pq-probe-go")
         hits = gr.HTML("")
+    with gr.Accordion("用户反馈", open=False, elem_id="pq-feedback-view"):
+        feedback_table = gr.HTML("", elem_id="pq-feedback-table")
+        with gr.Row():
+            feedback_refresh = gr.Button("刷新反馈", size="sm", elem_id="pq-feedback-refresh")
+            export_button = gr.Button("导出为金标准 JSONL（有用的回答）", size="sm", elem_id="pq-feedback-export")
+        export_file = gr.File(label="金标准候选（eval/gold.jsonl 的格式，可用 eval/check_gold.py 检查）", visible=False, interactive=False, elem_id="pq-gold-file")
     with gr.Accordion("条款树", open=True):
         tree = gr.HTML('<div class="pq-empty">选择规划后点“查看条款树”。</div>')
 
@@ -59,10 +76,21 @@ def knowledge_page(gr: Any, demo: Any, assistant: "Assistant", library: Library,
         return (render_plans_html(library.rows()), gr.update(choices=plans), gr.update(choices=plans), gr.update(choices=regions), gr.update(choices=years))
 
     def do_upload(files: list | None):  # type: ignore[no-untyped-def]
+        """One file at a time, so the table shows each file's result as soon as it is in (upload progress per file)."""
         if not files:
-            return ('<div class="pq-empty">请先选择文件。</div>', *refreshed())
-        report, problems = library.upload([(_original_name(f), Path(_file_path(f))) for f in files])
-        return (render_report_html(report, problems), *refreshed())
+            yield ('<div class="pq-empty">请先选择文件。</div>', *refreshed())
+            return
+        from qa.ingest.pipeline import IngestReport
+
+        total, problems = IngestReport(), []
+        for number, f in enumerate(files, start=1):
+            pending = f'<div class="pq-notice">正在入库 {number}/{len(files)}：{esc(_original_name(f))}</div>'
+            yield (pending + render_report_html(total, problems), *(gr.skip(),) * 5)
+            report, trouble = library.upload([(_original_name(f), Path(_file_path(f)))])
+            total.results += report.results
+            total.seconds += report.seconds
+            problems += trouble
+        yield (render_report_html(total, problems), *refreshed())
 
     def do_reindex():  # type: ignore[no-untyped-def]
         return (render_report_html(library.reindex()), *refreshed())
@@ -83,7 +111,20 @@ def knowledge_page(gr: Any, demo: Any, assistant: "Assistant", library: Library,
 
     def do_pick(doc_id: str | None):  # type: ignore[no-untyped-def]
         meta = library.metadata(doc_id) if doc_id else {"title": "", "issuer": "", "region": "", "years": ""}
-        return meta["title"], meta["issuer"], meta["region"], meta["years"]
+        return meta["title"], meta["issuer"], meta["region"], meta["years"], render_status_html(library.status(doc_id) if doc_id else {})
+
+    def show_feedback():  # type: ignore[no-untyped-def]
+        return render_feedback_html(read_feedback(settings.feedback_path))
+
+    def export_gold():  # type: ignore[no-untyped-def]
+        import tempfile
+
+        text = gold_jsonl(read_feedback(settings.feedback_path))
+        if not text:
+            return gr.update(visible=False, value=None), '<div class="pq-empty">还没有“有用”的反馈可导出。</div>'
+        folder = Path(tempfile.mkdtemp(prefix="planqa-gold-"))
+        (folder / "gold_from_feedback.jsonl").write_text(text, encoding="utf-8")
+        return gr.update(visible=True, value=str(folder / "gold_from_feedback.jsonl")), show_feedback()
 
     def do_correct(doc_id: str | None, title: str, issuer: str, region: str, years: str):  # type: ignore[no-untyped-def]
         if not doc_id:
@@ -104,7 +145,9 @@ def knowledge_page(gr: Any, demo: Any, assistant: "Assistant", library: Library,
     reindex_button.click(do_reindex, None, [kb_status, *views], **one_at_a_time)
     delete_button.click(do_delete, [plan_pick, confirm], [kb_status, confirm, *views], **one_at_a_time)
     view_button.click(do_view, [plan_pick], [tree], **private)
-    plan_pick.change(do_pick, [plan_pick], [meta_title, meta_issuer, meta_region, meta_years], **private)
+    plan_pick.change(do_pick, [plan_pick], [meta_title, meta_issuer, meta_region, meta_years, plan_status], **private)
+    feedback_refresh.click(show_feedback, None, [feedback_table], **private)
+    export_button.click(export_gold, None, [export_file, feedback_table], **private)
     meta_button.click(do_correct, [plan_pick, meta_title, meta_issuer, meta_region, meta_years], [kb_status, *views], **one_at_a_time)
     probe_inputs = [probe, probe_k, *filters]
     probe_button.click(do_probe, probe_inputs, [hits], **private)
@@ -115,6 +158,7 @@ def knowledge_page(gr: Any, demo: Any, assistant: "Assistant", library: Library,
 
     # The list and the picker as the store is now, at every page load (they were built when the server started).
     demo.load(fresh, None, [plans_table, plan_pick], show_progress="hidden", **private)
+    demo.load(show_feedback, None, [feedback_table], show_progress="hidden", **private)
 
 
 def _file_path(f: Any) -> str:
