@@ -83,10 +83,10 @@ def browser():
         chromium.close()
 
 
-def screenshot(page, name: str) -> None:  # type: ignore[no-untyped-def]
+def screenshot(page, name: str, full_page: bool = True) -> None:  # type: ignore[no-untyped-def]
     if SCREENSHOTS:
         DOCS.mkdir(exist_ok=True)
-        page.screenshot(path=str(DOCS / f"screenshot-{name}.png"), full_page=True)
+        page.screenshot(path=str(DOCS / f"screenshot-{name}.png"), full_page=full_page)
 
 
 def open_page(browser, url: str, locale: str = "zh-CN", viewport: dict | None = None):  # type: ignore[no-untyped-def]

@@ -142,10 +142,30 @@ def filler() -> frozenset[str]:
 # ------------------------------------------------------------------------------------------ reading
 
 
+@lru_cache(maxsize=1)
+def synonyms() -> tuple[tuple[re.Pattern[str], str], ...]:
+    """Each synonym group of ``question_words.toml`` ``[[synonym]]``: a pattern of its words (right after one of its
+    ``after`` interrogatives, when it has them) and the canonical word."""
+    groups = []
+    for entry in _toml("question_words.toml").get("synonym", []):
+        words = "|".join(re.escape(w) for w in entry["words"])
+        after = "|".join(re.escape(w) for w in sorted(entry.get("after", []), key=len, reverse=True))
+        groups.append((re.compile(f"({after})(?:{words})" if after else f"()(?:{words})"), entry["canonical"]))
+    return tuple(groups)
+
+
+def kind_form(question: str) -> str:
+    """The search form of ``question`` with every synonym read as its canonical word (科室, 部门 -> 处室)."""
+    text = search_form(question)
+    for pattern, canonical in synonyms():
+        text = pattern.sub(lambda m, c=canonical: m.group(1) + c, text)  # type: ignore[misc]
+    return text
+
+
 def question_kind(question: str) -> str:
     """What the question asks for: which_plans, which_plan, office, cross, person, place, number, target, list,
-    general."""
-    text = search_form(question)
+    general (decided on :func:`kind_form`)."""
+    text = kind_form(question)
     for kind, pattern in kinds():
         if pattern.search(text):
             return kind
