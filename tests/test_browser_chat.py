@@ -118,6 +118,23 @@ def test_conversations_are_kept_on_the_server_to_reopen_rename_and_delete(browse
     page.context.close()
 
 
+def test_the_public_demo_keeps_conversations_per_browser_only_when_set(browser, servers) -> None:
+    from ui.conversations import BROWSER_COOKIE, ConversationStore
+
+    for mode in ("public", "kept"):
+        page, _, _ = open_page(browser, servers[mode])
+        ask(page, GANZHOU, 0)
+        cookies = {c["name"]: c["value"] for c in page.context.cookies()}
+        if mode == "public":  # the default: nothing on the server, no cookie, no 历史对话
+            assert BROWSER_COOKIE not in cookies and not Path(servers["public_conversations"]).exists()
+            assert not page.locator("#pq-history").is_visible()
+        else:
+            kept = ConversationStore(Path(servers["kept_conversations"])).list(f"browser:{cookies[BROWSER_COOKIE]}")
+            assert [s.title for s in kept] == [GANZHOU[:30]]
+            assert ConversationStore(Path(servers["kept_conversations"])).list("staff") == []
+        page.context.close()
+
+
 def test_a_citation_opens_its_clause_in_the_plan_and_staff_can_download_the_file(browser, servers) -> None:
     for mode in ("staff", "public"):
         page, _, _ = open_page(browser, servers[mode])
