@@ -23,6 +23,7 @@ def conv(question: str) -> dict:
 def test_conversations_are_kept_per_owner_renamed_deleted_and_expire(tmp_path: Path) -> None:
     clock = Clock()
     store = ConversationStore(tmp_path / "var" / "c.sqlite", retention_days=1, clock=clock)
+    assert store.list("user:ann") == [] and store.get("user:ann", "x") is None and not (tmp_path / "var").exists()  # nothing written yet
     first = store.save("user:ann", conv("赣州?"), "赣州?")
     clock.now += 10
     second = store.save("user:ann", conv("泰州?"), "泰州?")

@@ -46,11 +46,21 @@ class ConversationStore:
         self.retention = retention_days * 86400
         self.clock = clock
         self._lock = threading.Lock()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute(_SCHEMA)
-        self._db.execute("CREATE INDEX IF NOT EXISTS by_owner ON conversations (owner, updated)")
+        self._connection: sqlite3.Connection | None = None
+
+    @property
+    def _db(self) -> sqlite3.Connection:
+        """The connection, opened (and the file created) at the first save: an app nobody chats in writes nothing."""
+        if self._connection is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._connection = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None)
+            self._connection.execute("PRAGMA journal_mode=WAL")
+            self._connection.execute(_SCHEMA)
+            self._connection.execute("CREATE INDEX IF NOT EXISTS by_owner ON conversations (owner, updated)")
+        return self._connection
+
+    def _empty(self) -> bool:
+        return self._connection is None and not self.path.exists()
 
     @classmethod
     def for_settings(cls, settings: Settings) -> ConversationStore:
@@ -76,6 +86,8 @@ class ConversationStore:
         return conv_id
 
     def list(self, owner: str, limit: int = 50) -> list[Saved]:
+        if self._empty():
+            return []
         with self._lock:
             rows = self._db.execute(
                 "SELECT id, title, updated, data FROM conversations WHERE owner = ? ORDER BY updated DESC LIMIT ?", (owner, limit)
@@ -83,6 +95,8 @@ class ConversationStore:
         return [Saved(r[0], r[1], r[2], len(json.loads(r[3]).get("answers", []))) for r in rows]
 
     def get(self, owner: str, conv_id: str) -> dict[str, Any] | None:
+        if self._empty():
+            return None
         with self._lock:
             row = self._db.execute("SELECT data FROM conversations WHERE id = ? AND owner = ?", (conv_id, owner)).fetchone()
         if row is None:
@@ -95,16 +109,22 @@ class ConversationStore:
         title = " ".join(str(title or "").split())[:MAX_TITLE_CHARS]
         if not title:
             return False
+        if self._empty():
+            return False
         with self._lock:
             return self._db.execute("UPDATE conversations SET title = ? WHERE id = ? AND owner = ?", (title, conv_id, owner)).rowcount == 1
 
     def delete(self, owner: str, conv_id: str) -> bool:
+        if self._empty():
+            return False
         with self._lock:
             return self._db.execute("DELETE FROM conversations WHERE id = ? AND owner = ?", (conv_id, owner)).rowcount == 1
 
     def close(self) -> None:
         with self._lock:
-            self._db.close()
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None
 
 
 def owner_of(request: Any, public: bool) -> str | None:
