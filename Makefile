@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: setup run ingest serve test test-fast lint eval bench bench-full clean
+.PHONY: setup run ingest serve test test-fast lint eval bench bench-full screenshots clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) (Python 3.11)"; exit 1; }
@@ -41,6 +41,10 @@ test: $(TEST_STAMP)
 ## The fast tier only (no embedder, no browser): for the edit-test loop.
 test-fast: setup
 	$(BIN)/python -m pytest -q -m "not slow and not browser and not server"
+
+## docs/screenshot-{staff,public,phone}.png from the browser tests (an ordinary test run writes nothing into docs/).
+screenshots: $(TEST_STAMP)
+	PLANQA_SCREENSHOTS=1 $(BIN)/python -m pytest -q -m browser tests/test_browser.py tests/test_browser_chat.py
 
 lint: setup
 	$(BIN)/python -m ruff check .

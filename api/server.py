@@ -14,6 +14,7 @@ import json
 import logging
 import re
 import sys
+import uuid
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -31,13 +32,16 @@ from qa.library import Library
 from qa.settings import Settings
 from qa.store import StoreBusy, StoreError
 from ui.auth import CLIENT_ADDRESS, LoginGuard, async_authenticator
+from ui.conversations import BROWSER_COOKIE
 from ui.limits import AnswerGate, Busy, GatedAssistant, limit_status
+from ui.render import LOCALE_SCRIPT
 
 log = logging.getLogger("planqa.server")
 STAFF_PATH = "/staff"
 MAX_BODY_BYTES = 1 << 20  # JSON bodies of both APIs; uploads may be max_file_mb per file
 _UPLOADS = re.compile(r"^/gradio_api/upload(_progress)?/?$")  # the public chat's Gradio upload routes (it has no file input)
 _BODY_PATHS = ("/api/", "/v1/")
+_PAGES = ("/", STAFF_PATH + "/")  # the Gradio apps' pages (their HTML gets LOCALE_SCRIPT)
 _GRADIO_ASK = re.compile(r"^(/staff)?/gradio_api/(run|api)/ask/?$")  # Gradio's own API of the chat's ask
 
 
@@ -49,9 +53,10 @@ class Edge:
     """Pure ASGI middleware in front of everything: the client's address for the login guard, the public chat's
     Gradio upload routes refused (404), and API bodies bounded (413 over the cap, 411 without a length)."""
 
-    def __init__(self, app: Any, upload_cap: int) -> None:
+    def __init__(self, app: Any, upload_cap: int, browser_cookie: bool = False) -> None:
         self.app = app
         self.upload_cap = upload_cap
+        self.browser_cookie = browser_cookie  # public_conversations: a browser's conversations are kept by its cookie
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -62,6 +67,8 @@ class Edge:
             return await error(404, "not found", code="not_found")(scope, receive, send)
         if _GRADIO_ASK.match(path) and scope.get("method") == "POST":
             return await self._gradio_ask(scope, receive, send)
+        if path in _PAGES and scope.get("method") == "GET":
+            return await self._chinese_page(scope, receive, send)
         if path.startswith(_BODY_PATHS) and scope.get("method") in ("POST", "PUT", "PATCH"):
             headers = dict(scope.get("headers") or [])
             length = headers.get(b"content-length")
@@ -73,10 +80,10 @@ class Edge:
         return await self.app(scope, receive, send)
 
 
-    async def _gradio_ask(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        """Gradio answers every failure of ``/run/ask`` with HTTP 500; a question refused by the chat's limits gets
-        the API's status instead (413, or 429 with Retry-After). The reply is small JSON: it is held, then sent."""
-        headers = [(k, v) for k, v in scope.get("headers") or [] if k != b"accept-encoding"]  # uncompressed, to be read
+    async def _held(self, scope: dict[str, Any], receive: Any, send: Any, finish: Any) -> None:
+        """Run the app with the response held (uncompressed, to be read) until its body is whole, then
+        ``await finish(start message, body, send)``."""
+        headers = [(k, v) for k, v in scope.get("headers") or [] if k != b"accept-encoding"]
         start: dict[str, Any] = {}
         body = bytearray()
 
@@ -86,11 +93,35 @@ class Edge:
             elif message["type"] == "http.response.body":
                 body.extend(message.get("body", b""))
                 if not message.get("more_body", False):
-                    await self._send_mapped(start, bytes(body), send)
+                    await finish(start, bytes(body), send)
             else:
                 await send(message)
 
         await self.app({**scope, "headers": headers}, receive, capture)
+
+    async def _gradio_ask(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        """Gradio answers every failure of ``/run/ask`` with HTTP 500; a question refused by the chat's limits gets
+        the API's status instead (413, or 429 with Retry-After). The reply is small JSON: it is held, then sent."""
+        await self._held(scope, receive, send, self._send_mapped)
+
+    async def _chinese_page(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        """A Gradio page with :data:`ui.render.LOCALE_SCRIPT` at the head of its HTML: Gradio picks the language of its
+        own widgets (上传, 清空 …) from the browser's, and the app is Chinese whatever the browser's language is. With
+        ``public_conversations`` a browser without one gets its ``planqa_browser`` cookie here."""
+        cookie = b""
+        if self.browser_cookie and f"{BROWSER_COOKIE}=".encode() not in dict(scope.get("headers") or []).get(b"cookie", b""):
+            cookie = f"{BROWSER_COOKIE}={uuid.uuid4().hex}; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax".encode()
+
+        async def finish(start: dict[str, Any], page: bytes, send: Any) -> None:
+            kind = dict(start.get("headers", [])).get(b"content-type", b"")
+            if kind.startswith(b"text/html") and b"<head>" in page:
+                page = page.replace(b"<head>", b"<head>" + LOCALE_SCRIPT.encode(), 1)
+            out = [(k, v) for k, v in start.get("headers", []) if k != b"content-length"] + [(b"content-length", str(len(page)).encode())]
+            out += [(b"set-cookie", cookie)] if cookie else []
+            await send({**start, "headers": out})
+            await send({"type": "http.response.body", "body": page})
+
+        await self._held(scope, receive, send, finish)
 
     @staticmethod
     async def _send_mapped(start: dict[str, Any], body: bytes, send: Any) -> None:
@@ -157,7 +188,7 @@ def create_app(assistant: Any, settings: Settings, users: dict[str, str] | None 
     public_demo = queue(build_app(gated, settings.replace(public=True)), settings)
     gr.mount_gradio_app(app, public_demo, path="/", ssr_mode=False, server_name=settings.app_host, server_port=settings.app_port, **options)
     upload_cap = int(settings.max_file_mb * 1024 * 1024) * models.MAX_UPLOAD_FILES + (1 << 20)
-    app.add_middleware(Edge, upload_cap=upload_cap)
+    app.add_middleware(Edge, upload_cap=upload_cap, browser_cookie=settings.public_conversations)
     return app
 
 

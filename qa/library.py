@@ -40,6 +40,8 @@ class PlanRow:
     chunks: int
     source: str
     issuer: str = ""
+    committed: float = 0.0  # when it was last (re)ingested, seconds since the epoch
+    notes: str = ""  # what ingest noticed ("; "-joined, in English: the UI translates)
 
 
 # ------------------------------------------------------------------------------------------ uploads
@@ -98,6 +100,7 @@ class Library:
                 doc_id, str(r.metadata.get("short_title") or r.metadata.get("title") or doc_id), str(r.metadata.get("region", "")),
                 int(r.metadata.get("year", 0) or 0), int(r.metadata.get("clauses", 0) or 0), int(r.metadata.get("chunks", 0) or 0),
                 str(r.metadata.get("source_name", "")), str(r.metadata.get("issuer", "")),
+                float(r.metadata.get("committed_at", 0) or 0), str(r.metadata.get("notes", "")),
             )
             for doc_id, r in records.items()
         ]
@@ -208,3 +211,29 @@ class Library:
     def clauses(self, doc_id: str) -> list[StoredChunk]:
         """The stored chunks of one plan in document order (the clause tree of the 知识库 tab)."""
         return self.assistant.searcher.chunks_of(doc_id)
+
+    def status(self, doc_id: str) -> dict[str, object]:
+        """One plan's state for the 知识库 tab: its row, and how many of its chunks are clauses and table rows."""
+        row = next((r for r in self.rows() if r.doc_id == doc_id), None)
+        if row is None:
+            return {}
+        kinds = [str(c.metadata.get("kind", "")) for c in self.clauses(doc_id)]
+        return {"row": row, "table_rows": kinds.count("table_row"), "chunks": len(kinds)}
+
+    def around(self, doc_id: str, path: str, neighbours: int = 3) -> tuple[list[StoredChunk], int]:
+        """A clause in its plan (the 原文 view of a citation): the chunks from ``neighbours`` before the clause at
+        ``path`` to ``neighbours`` after it, and the position of its first chunk among them (-1: not stored)."""
+        chunks = self.clauses(doc_id)
+        at = next((i for i, c in enumerate(chunks) if str(c.metadata.get("path", "")) == path), -1)
+        if at < 0:
+            return [], -1
+        start = max(0, at - neighbours)
+        last = at
+        while last + 1 < len(chunks) and str(chunks[last + 1].metadata.get("path", "")) == path:  # its other parts
+            last += 1
+        return chunks[start : last + 1 + neighbours], at - start
+
+    def original(self, doc_id: str) -> Path | None:
+        """The file a stored plan was ingested from, when it is still in the sample or the upload folder."""
+        record = self.assistant.store.documents().get(doc_id)
+        return self._source_file(str(record.metadata.get("source_name", ""))) if record else None

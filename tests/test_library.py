@@ -9,7 +9,7 @@ import pytest
 
 from qa.library import Library, UploadError, check_upload, safe_filename
 from qa.settings import Settings
-from ui.render import render_clause_tree_html
+from ui.render_kb import render_clause_tree_html
 
 # ------------------------------------------------------------------------------------------ uploads
 

@@ -16,7 +16,8 @@ from qa.service import Assistant, clean_question
 from qa.settings import Settings
 from tests.test_render import no_injection
 from ui.chat import Chat, LimitExceeded
-from ui.render import render_answer_html, render_clause_tree_html, render_question_html
+from ui.render import render_answer_html, render_question_html
+from ui.render_kb import render_clause_tree_html
 
 MAX_QUESTION_CHARS = Settings().max_question_chars
 

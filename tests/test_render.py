@@ -17,14 +17,11 @@ from ui.render import (
     highlight_html,
     render_answer_html,
     render_card_html,
-    render_clause_tree_html,
-    render_hits_html,
     render_message_html,
-    render_plans_html,
     render_question_html,
-    render_report_html,
     render_streaming_html,
 )
+from ui.render_kb import render_clause_tree_html, render_hits_html, render_plans_html, render_report_html
 
 EVIL = [
     "<script>alert(1)</script>",

@@ -1,11 +1,12 @@
-"""Every piece of the app's HTML: pure functions of answers, clauses, plans and reports. All plan and user text
+"""The chat's HTML (answers, cards, messages, the page's header) and the escaping every view uses; the knowledge-base
+views are in :mod:`ui.render_kb`. Pure functions of answers, clauses, plans and reports. All plan and user text
 goes through :func:`esc`, so nothing in a plan or a question can add markup, Markdown or a link. No gradio here.
 """
 
 from __future__ import annotations
 
-import html
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from qa.answer.answers import Answer, Citation
@@ -13,25 +14,52 @@ from qa.settings import Settings
 from qa.text import CITATION_MARKER, split_after_ends
 
 if TYPE_CHECKING:
-    from qa.ingest.pipeline import IngestReport
-    from qa.library import PlanRow
-    from qa.search.results import SearchResult
-    from qa.store import StoredChunk
+    from qa.search.results import Filters
 
 TITLE = "PlanQA 卫生健康规划问答"
 DISCLAIMER = "回答仅摘录所收录的规划文件原文，不构成官方解释。"
+# Gradio translates its own widgets (the upload box's 拖放文件至此处, 清空 …) into the browser's language, read from
+# navigator.language when the page starts. The app is Chinese whatever that is: the server puts this at the head of
+# each page's HTML (api.server.Edge), before Gradio's scripts, so Gradio's own zh-CN translations are chosen.
+LOCALE_SCRIPT = (
+    "<script>try{Object.defineProperty(navigator,'language',{get:()=>'zh-CN',configurable:true});"
+    "Object.defineProperty(navigator,'languages',{get:()=>['zh-CN','zh'],configurable:true});}catch(e){}</script>"
+)
 
 
 # ------------------------------------------------------------------------------------------ escaping
 
 # Markdown/LaTeX punctuation becomes a character reference too, so text stays text even in a Markdown renderer.
-_MARKDOWN_CHARS = {ord(ch): f"&#{ord(ch)};" for ch in "\\`*_[]{}()#+!|~$"}
+# One table, applied in one pass: escaping the HTML first and the '#' afterwards turned html.escape's &#x27; into
+# &&#35;x27;, which the browser shows as the literal "&#x27;" (issue 16).
+_INERT = {ord(ch): f"&#{ord(ch)};" for ch in "\\`*_[]{}()#+!|~$'"} | {ord("&"): "&amp;", ord("<"): "&lt;", ord(">"): "&gt;", ord('"'): "&quot;"}
+LOST_MARK = "〓"
+LOST_TITLE = "此处有字符在编码转换中丢失，原文件里是别的字"
+# What ingest counts as lost (qa.normalize.LOST_CHARACTERS), narrowed for display: one '?' only between two Chinese
+# characters, so a question's own "多少?" quoted in an answer stays a question mark.
+LOST_CHARACTERS = re.compile(r"(?<=[\u3400-\u9fff])\?(?=[\u3400-\u9fff])|(?<=[\u3400-\u9fff])\?{2,4}|\?{2,4}(?=[\u3400-\u9fff])")
+_LOST = "\ue000"  # a private-use character: stands for a lost one while the text is cut up and escaped
 
 
 def esc(text: Any) -> str:
     """Plan or user text made inert for HTML and Markdown components (line breaks kept as ``<br>``)."""
-    escaped = html.escape(str(text if text is not None else ""), quote=True).translate(_MARKDOWN_CHARS)
+    escaped = str(text if text is not None else "").translate(_INERT)
     return escaped.replace("\r\n", "\n").replace("\n", "<br>")
+
+
+def _mark_lost(text: str) -> str:
+    """``text`` with each lost character ('?' inside Chinese words) replaced by :data:`_LOST` (same length)."""
+    return LOST_CHARACTERS.sub(lambda m: _LOST * len(m.group(0)), text)
+
+
+def _show_lost(escaped: str) -> str:
+    return escaped.replace(_LOST, f'<span class="pq-lost" title="{LOST_TITLE}">{LOST_MARK}</span>')
+
+
+def esc_plan(text: Any) -> str:
+    """Plan text escaped like :func:`esc`, each character lost in an encoding round trip ('?' inside Chinese
+    words, :data:`qa.normalize.LOST_CHARACTERS`) shown as a visible 〓 with a tooltip instead of as text."""
+    return _show_lost(esc(_mark_lost(str(text if text is not None else ""))))
 
 
 def _marker_id(turn: int, marker: int) -> str:
@@ -44,7 +72,7 @@ def _marker_id(turn: int, marker: int) -> str:
 def highlight_html(text: str, quote: str) -> str:
     """The clause ``text`` escaped, with the quoted evidence (or each of its sentences found in it) in ``<mark>``."""
     spans: list[tuple[int, int]] = []
-    quote = (quote or "").strip()
+    text, quote = _mark_lost(text), _mark_lost((quote or "").strip())
     if quote:
         pieces = [quote] if quote in text else [p.strip() for p in split_after_ends(quote) if len(p.strip()) >= 4]
         for piece in pieces:
@@ -62,21 +90,22 @@ def highlight_html(text: str, quote: str) -> str:
         out.append(f"<mark>{esc(text[start:end])}</mark>")
         pos = end
     out.append(esc(text[pos:]))
-    return "".join(out)
+    return _show_lost("".join(out))
 
 
 def render_card_html(citation: Citation, turn: int, related: bool = False) -> str:
     """One source card: plan title, clause path, issuer and year, the full clause (evidence marked), office."""
     meta = [esc(part) for part in (citation.issuer, f"{citation.year}年" if citation.year else "", citation.page_label) if part]
     if citation.office:
-        meta.append(f"责任处室：{esc(citation.office)}")
-    body = esc(citation.text) if related else highlight_html(citation.text, citation.quote)
+        meta.append(f"责任处室：{esc_plan(citation.office)}")
+    body = esc_plan(citation.text) if related else highlight_html(citation.text, citation.quote)
     anchor = "" if related else f' id="{_marker_id(turn, citation.marker)}"'
     number = "" if related else f'<span class="pq-num">[{int(citation.marker)}]</span> '
+    source = "" if related else f'<button type="button" class="pq-act pq-act-source pq-turn-{int(turn)} pq-cite-{int(citation.marker)}" title="在整份规划中查看这一条及前后条款">原文</button>'
     return (
         f'<div class="pq-card{" pq-card-related" if related else ""}"{anchor}>'
-        f'<div class="pq-card-head">{number}<span class="pq-card-title">《{esc(citation.title)}》</span>'
-        f'<span class="pq-path">{esc(citation.path_label)}</span></div>'
+        f'<div class="pq-card-head">{number}<span class="pq-card-title">《{esc_plan(citation.title)}》</span>'
+        f'<span class="pq-path">{esc_plan(citation.path_label)}</span>{source}</div>'
         + (f'<div class="pq-card-meta">{" · ".join(meta)}</div>' if meta else "")
         + f'<div class="pq-clause">{body}</div></div>'
     )
@@ -85,22 +114,24 @@ def render_card_html(citation: Citation, turn: int, related: bool = False) -> st
 def render_answer_text_html(answer: Answer, turn: int) -> str:
     """The answer text escaped, each valid ``[n]`` a link to its source card."""
     valid = {c.marker for c in answer.citations}
+    text = _mark_lost(answer.text)
     out: list[str] = []
     pos = 0
-    for match in CITATION_MARKER.finditer(answer.text):
-        out.append(esc(answer.text[pos : match.start()]))
+    for match in CITATION_MARKER.finditer(text):
+        out.append(esc(text[pos : match.start()]))
         n = int(match.group(1))
         if n in valid:
             out.append(f'<a class="pq-marker" href="#{_marker_id(turn, n)}" title="来源 {n}">[{n}]</a>')
         else:
             out.append(esc(match.group(0)))
         pos = match.end()
-    out.append(esc(answer.text[pos:]))
-    return "".join(out)
+    out.append(esc(text[pos:]))
+    return _show_lost("".join(out))
 
 
-def render_answer_html(answer: Answer, turn: int = 0) -> str:
-    """A whole answer for the chat: notices, the text with linked markers, the source (or 可能相关) cards, footer.
+def render_answer_html(answer: Answer, turn: int = 0, filter_note: str = "", actions: bool = False, regenerated: bool = False) -> str:
+    """A whole answer for the chat: notices, the text with linked markers, the source (or 可能相关) cards, footer,
+    and with ``actions`` the buttons acting on this answer (turn ``turn``) with the text 复制 copies.
 
     A refusal has its own style (class ``pq-refused``, a badge) and shows the nearest clauses as 可能相关.
     """
@@ -108,6 +139,8 @@ def render_answer_html(answer: Answer, turn: int = 0) -> str:
     parts = [f'<div class="{kind}">']
     if answer.refused:
         parts.append('<div class="pq-badge">未找到依据</div>')
+    if filter_note:
+        parts.append(f'<div class="pq-notice pq-filter-note">{esc(filter_note)}</div>')
     for notice in answer.notices:
         parts.append(f'<div class="pq-notice">{esc(notice)}</div>')
     parts.append(f'<div class="pq-text">{render_answer_text_html(answer, turn)}</div>')
@@ -118,9 +151,27 @@ def render_answer_html(answer: Answer, turn: int = 0) -> str:
         cards = "".join(render_card_html(c, turn, related=True) for c in answer.related)
         parts.append(f'<div class="pq-sources pq-related"><div class="pq-sources-title">可能相关</div>{cards}</div>')
     seconds = answer.timings.get("total_ms", 0) / 1000
-    parts.append(f'<div class="pq-foot">{esc(answerer_label(answer.answerer))} · {seconds:.1f} 秒</div>')
+    again = " · 已重新生成" if regenerated else ""
+    parts.append(f'<div class="pq-foot">{esc(answerer_label(answer.answerer))} · {seconds:.1f} 秒{again}</div>')
+    if actions:
+        parts.append(render_actions_html(answer, turn))
     parts.append("</div>")
     return "".join(parts)
+
+
+ACTION_LABELS = {"copy": "复制", "useful": "有用", "wrong": "有误", "regen": "重新生成"}
+
+
+def render_actions_html(answer: Answer, turn: int) -> str:
+    """The buttons under one answer (ui/assets/actions.js handles their clicks) and, hidden, what 复制 copies
+    (line breaks kept as characters, so the clipboard gets them). The action and the turn are classes
+    (``pq-act-wrong pq-turn-2``): Gradio's sanitizer drops ``data-`` attributes."""
+    buttons = "".join(
+        f'<button type="button" class="pq-act pq-act-{act} pq-turn-{int(turn)}">{label}</button>'
+        for act, label in ACTION_LABELS.items()
+    )
+    plain = answer_plain_text(answer).translate(_INERT)
+    return f'<div class="pq-actions">{buttons}</div><div class="pq-plain">{plain}</div>'
 
 
 def render_question_html(question: str) -> str:
@@ -153,94 +204,18 @@ def answerer_label(name: str) -> str:
     return "抽取式（原文摘录）"
 
 
-# ------------------------------------------------------------------------------------------ knowledge base views
+# ------------------------------------------------------------------------------------------ filters
 
 
-def render_plans_html(rows: Sequence[PlanRow]) -> str:
-    if not rows:
-        return '<div class="pq-empty">知识库为空：上传规划文件，或在命令行运行 <code>planqa ingest</code>。</div>'
-    head = "<tr><th>规划</th><th>编号</th><th>地区</th><th>年份</th><th>条款</th><th>文件</th></tr>"
-    body = "".join(
-        f"<tr><td>{esc(r.title)}</td><td><code>{esc(r.doc_id)}</code></td><td>{esc(r.region)}</td>"
-        f"<td>{esc(r.year or '')}</td><td>{r.clauses}</td><td>{esc(r.source)}</td></tr>"
-        for r in rows
-    )
-    total = sum(r.clauses for r in rows)
-    return f'<table class="pq-table"><thead>{head}</thead><tbody>{body}</tbody></table><div class="pq-foot">{len(rows)} 份规划，{total} 条条款</div>'
-
-
-def render_clause_tree_html(title: str, chunks: Sequence[StoredChunk]) -> str:
-    """A plan's clauses in order: heading lines when the chain changes, then path, text and office per clause."""
-    if not chunks:
-        return '<div class="pq-empty">没有条款。</div>'
-    parts = [f'<div class="pq-tree"><div class="pq-tree-title">《{esc(title)}》 {len(chunks)} 个片段</div>']
-    last: list[str] = []
-    for chunk in chunks:
-        m = chunk.metadata
-        headings = [h for h in str(m.get("headings", "")).split("\n") if h]
-        for depth, heading in enumerate(headings):
-            if last[: depth + 1] != headings[: depth + 1]:
-                parts.append(f'<div class="pq-tree-heading" style="margin-left:{depth * 1.2:.1f}em">{esc(heading)}</div>')
-        last = headings
-        part = f' <span class="pq-part">第{int(m.get("part", 1))}/{int(m.get("parts", 1))}段</span>' if int(m.get("parts", 1) or 1) > 1 else ""
-        office = f'<div class="pq-card-meta">责任处室：{esc(m.get("office"))}</div>' if m.get("office") else ""
-        parts.append(
-            f'<div class="pq-tree-clause" style="margin-left:{len(headings) * 1.2:.1f}em">'
-            f'<span class="pq-path">{esc(m.get("path_label", ""))}</span>{part}'
-            f'<div class="pq-clause">{esc(chunk.text)}</div>{office}</div>'
-        )
-    parts.append("</div>")
-    return "".join(parts)
-
-
-def render_hits_html(result: SearchResult) -> str:
-    """命中测试: ranked clauses with the fused (RRF) score and each leg's rank and score."""
-    notes = []
-    if result.filters:
-        f = result.filters
-        described = "；".join(x for x in (
-            "规划 " + "、".join(sorted(f.doc_ids)) if f.doc_ids else "",
-            "地区 " + "、".join(sorted(f.regions)) if f.regions else "",
-            "年份 " + "、".join(str(y) for y in sorted(f.years)) if f.years else "",
-        ) if x)
-        notes.append(f"筛选：{esc(described)}")
-    if result.uncovered:
-        notes.append(f"没有规划覆盖：{esc('、'.join(result.uncovered))}")
-    notes.append(f"检索文本：{esc(result.search_text)}")
-    notes.append(f"{result.timings.get('total_ms', 0):.0f} ms")
-    head = '<div class="pq-foot">' + " · ".join(notes) + "</div>"
-    if not result.hits:
-        return head + '<div class="pq-empty">没有命中。</div>'
-    rows = "".join(
-        f"<tr><td>{rank}</td><td>{hit.score:.4f}</td>"
-        f"<td>{'#' + str(hit.dense_rank) if hit.dense_rank else '–'} <small>{hit.dense_score:.3f}</small></td>"
-        f"<td>{'#' + str(hit.lexical_rank) if hit.lexical_rank else '–'} <small>{hit.lexical_score:.2f}</small></td>"
-        f'<td><div class="pq-card-title">《{esc(hit.title)}》<span class="pq-path">{esc(hit.path_label)}</span></div>'
-        f'<div class="pq-clause">{esc(hit.text)}</div></td></tr>'
-        for rank, hit in enumerate(result.hits, start=1)
-    )
-    return (
-        head + '<table class="pq-table pq-hits"><thead><tr><th>#</th><th>融合分</th><th>向量</th><th>词项</th><th>条款</th></tr></thead>'
-        f"<tbody>{rows}</tbody></table>"
-    )
-
-
-def render_report_html(report: IngestReport, notes: Sequence[str] = ()) -> str:
-    """An ingest report (upload or re-index) as a table, plus upload problems."""
-    status = {"new": "新增", "updated": "已更新", "repaired": "已修复", "unchanged": "未变", "failed": "失败", "pruned": "已移除", "skipped": "跳过"}
-    parts = [f'<div class="pq-notice">{esc(n)}</div>' for n in notes]
-    if report.results:
-        rows = "".join(
-            f'<tr class="pq-{esc(r.status)}"><td>{esc(r.name)}</td><td>{esc(status.get(r.status, r.status))}</td>'
-            f"<td>{r.clauses}</td><td>{r.chunks}</td><td>{esc(r.message)}</td></tr>"
-            for r in report.results
-        )
-        parts.append(
-            '<table class="pq-table"><thead><tr><th>文件</th><th>结果</th><th>条款</th><th>片段</th><th>说明</th></tr></thead>'
-            f"<tbody>{rows}</tbody></table>"
-        )
-    parts.append(f'<div class="pq-foot">{len(report.results)} 个文件，用时 {report.seconds:.1f} 秒</div>')
-    return "".join(parts)
+def describe_filters(filters: Filters, titles: Mapping[str, str] | None = None) -> str:
+    """A filter in words: 规划 《title》…；地区 …；年份 … (a plan by its title when ``titles`` has it)."""
+    titles = titles or {}
+    plans = "、".join(f"《{titles[d]}》" if d in titles else d for d in sorted(filters.doc_ids))
+    return "；".join(x for x in (
+        f"规划 {plans}" if filters.doc_ids else "",
+        "地区 " + "、".join(sorted(filters.regions)) if filters.regions else "",
+        "年份 " + "、".join(str(y) for y in sorted(filters.years)) if filters.years else "",
+    ) if x)
 
 
 # ------------------------------------------------------------------------------------------ the page
