@@ -34,6 +34,21 @@ CORE_MESSAGES = [
     "/x/a.pdf: 25.0 MB is over the 20 MB limit; raise max_file_mb or split the file",
     "staff correction: title, issuer",
     "a.txt: the plan's file is in neither data/plans nor var/uploads; the correction applies when it is ingested again",
+    "1 clause(s) address the reader instead of stating policy, never quoted in answers: 一、2. (instruction/markup)",
+    "the store /srv/store is being written by `planqa ingest` (pid 4242 on host1, run 1a2b3c4d, since 2026-12-02 03:00:00); "
+    "waited 5 s; only one writer at a time: try again when it has finished, or set PLANQA_WRITER_WAIT_SECONDS to wait for it",
+    "3 of its 12 chunks were stored (an interrupted write): written again",
+    "the disk holding the store /srv/store is full (1.0 MB free; writing 40 chunks needs about 0.3 MB and 64 MB are kept free so that "
+    "the store stays readable (PLANQA_STORE_MIN_FREE_MB)): free space on it and try again; the plans committed before are kept "
+    "(what could not be written is written by the next ingest)",
+    "the store /srv/store is read-only: it can be searched, not written; to ingest, make it writable (its folder and chroma.sqlite3) "
+    "or ingest into another store with --store",
+    "the store /srv/store is locked by another program (its database /srv/store/chroma.sqlite3 stayed locked for 5 s): close the "
+    "program that holds it (an sqlite3 shell, a backup or sync tool, another Chroma) and try again; PLANQA_STORE_BUSY_SECONDS sets the wait",
+    "the store /srv/store is damaged (/srv/store/chroma.sqlite3 is not an SQLite database); restore the store from a backup, or move "
+    "the folder aside and run `planqa ingest` to build it again",
+    "a.pdf: reading its text took more than 60 s (the limit; stopped at page 41 of 108); its pages are unusually costly to read: "
+    "export the text (or save the PDF again from its source) and ingest that",
 ]
 
 
