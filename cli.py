@@ -144,8 +144,8 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     store = open_store(settings, embeddings.model_id)
     ingestor = Ingestor(settings, store, embeddings)
     bar = _progress_bar(len(discover(paths)[0]))
-    report = ingestor.run(paths, prune=args.prune, progress=lambda name, n, total: bar(name), replace=args.replace)
-    bar(None)
+    report = ingestor.run(paths, prune=args.prune, progress=lambda name, n, total: bar(name, n, total), replace=args.replace, on_chunks=bar.chunks)
+    bar.close()
     print(report.table())
     print(f"store: {settings.store_path if settings.chroma_mode == 'embedded' else f'{settings.chroma_host}:{settings.chroma_port}'} "
           f"collection {store.collection_name}")
@@ -196,19 +196,24 @@ def _show(paths: list[Path], settings: Settings) -> int:
     return status
 
 
-def _progress_bar(total: int) -> Any:
+def _progress_bar(files: int) -> Any:
+    """A bar that advances per embedded batch of chunks (a 100-page plan moves while it embeds, not once at its end),
+    showing the file being read and how many of the files have started."""
     from tqdm import tqdm
 
-    bar = tqdm(total=total, unit="file", file=sys.stderr, disable=total == 0)
+    bar = tqdm(unit="chunk", file=sys.stderr, disable=files == 0)
 
-    def step(name: str | None) -> None:
-        if name is None:
+    class Step:
+        def __call__(self, name: str, n: int, total: int) -> None:
+            bar.set_postfix_str(f"file {n}/{total} {name}")
+
+        def chunks(self, n: int) -> None:
+            bar.update(n)
+
+        def close(self) -> None:
             bar.close()
-        else:
-            bar.set_postfix_str(name)
-            bar.update(1)
 
-    return step
+    return Step()
 
 
 def _filters_from(args: argparse.Namespace) -> Any:
