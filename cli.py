@@ -144,7 +144,7 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     store = open_store(settings, embeddings.model_id)
     ingestor = Ingestor(settings, store, embeddings)
     bar = _progress_bar(len(discover(paths)[0]))
-    report = ingestor.run(paths, prune=args.prune, progress=lambda name, n, total: bar(name, n, total), replace=args.replace, on_chunks=bar.chunks)
+    report = ingestor.run(paths, prune=args.prune, progress=bar.file, replace=args.replace, on_chunks=bar.chunks)
     bar.close()
     print(report.table())
     print(f"store: {settings.store_path if settings.chroma_mode == 'embedded' else f'{settings.chroma_host}:{settings.chroma_port}'} "
@@ -199,21 +199,12 @@ def _show(paths: list[Path], settings: Settings) -> int:
 def _progress_bar(files: int) -> Any:
     """A bar that advances per embedded batch of chunks (a 100-page plan moves while it embeds, not once at its end),
     showing the file being read and how many of the files have started."""
+    from types import SimpleNamespace
+
     from tqdm import tqdm
 
     bar = tqdm(unit="chunk", file=sys.stderr, disable=files == 0)
-
-    class Step:
-        def __call__(self, name: str, n: int, total: int) -> None:
-            bar.set_postfix_str(f"file {n}/{total} {name}")
-
-        def chunks(self, n: int) -> None:
-            bar.update(n)
-
-        def close(self) -> None:
-            bar.close()
-
-    return Step()
+    return SimpleNamespace(file=lambda name, n, total: bar.set_postfix_str(f"file {n}/{total} {name}"), chunks=bar.update, close=bar.close)
 
 
 def _filters_from(args: argparse.Namespace) -> Any:

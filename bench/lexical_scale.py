@@ -12,6 +12,8 @@ What it measures, in one fresh process:
 - ``update_s``: one plan cut with jieba and added (``with_changes``), what a commit costs a searcher;
 - ``lexical_p50_ms`` / ``lexical_p95_ms``: the gold questions' tokens scored over all live chunks (top 30);
 - ``mentions_s``: one scan of every segment's text file for a place name (once per unknown place);
+- ``base_load_s``: reading the merged base (what a start reads instead of every segment file; arrays mmap'd),
+  ``base_save_s`` writing it (after a merge, in the background), ``base_mb`` its size;
 - ``rss_mb``: the process's resident memory with the index built (the interpreter, numpy, jieba included).
 
 Results: stdout and bench/results/lexical-scale.json. Nothing here asserts a time.
@@ -92,11 +94,27 @@ def measure(folder: Path, replicate: int) -> dict:
     for _ in range(replicate):
         any("不存在的地名" in files.texts(k) for k in keys)
     mentions_s = time.perf_counter() - started
+    import shutil
+    import tempfile
+
+    scratch = Path(tempfile.mkdtemp(prefix="planqa-base-", dir=folder.parent))
+    try:  # the merged base a start reads instead of every segment file
+        base_files = SegmentFiles(scratch)
+        arrays, texts_, header = index.checkpoint()
+        started = time.perf_counter()
+        base_files.save_base("bench", arrays, texts_, {**header, "places": sorted(places)})
+        base_save_s = time.perf_counter() - started
+        started = time.perf_counter()
+        LexicalIndex.from_checkpoint(*base_files.load_base())  # type: ignore[misc]
+        base_load_s = time.perf_counter() - started
+        base_mb = sum(f.stat().st_size for f in scratch.iterdir()) / 2**20
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
     return {
         "chunks": index.n, "plans": len(index.plans), "replicate": replicate, "load_s": round(load_s, 2), "build_s": round(build_s, 2),
         "update_s": round(update_s, 3), "update_plan_chunks": len(one), "merge_s": round(merge_s, 2),
         "lexical": summary_ms(latencies), "lexical_p50_ms": summary_ms(latencies)["p50_ms"], "lexical_p95_ms": summary_ms(latencies)["p95_ms"],
-        "mentions_s": round(mentions_s, 2), "postings": int(len(index._base.docs)), "vocabulary": len(index._base.vocab),
+        "mentions_s": round(mentions_s, 2), "base_save_s": round(base_save_s, 2), "base_load_s": round(base_load_s, 2), "base_mb": round(base_mb, 1), "postings": int(len(index._base.docs)), "vocabulary": len(index._base.vocab),
         "rss_start_mb": base_rss, "rss_mb": built_rss, "rss_end_mb": rss_mb(), "peak_rss_mb": peak_rss_mb(),
         "postings_mb": round(float(np.asarray(index._base.docs).nbytes + np.asarray(index._base.tf).nbytes + index._base.ptr.nbytes) / 2**20, 1),
     }

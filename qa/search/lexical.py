@@ -1,4 +1,4 @@
-"""The lexical leg: jieba tokens of the search text, BM25 via ``bm25s`` (sparse matrices, no scan per query).
+"""The lexical leg's words: jieba tokens of the search text (the index itself: ``qa.search.postings``).
 
 LangChain's BM25 retriever splits on whitespace, which makes a Chinese sentence one token; here jieba's
 search-mode cut (words plus their sub-words: 家庭医生签约 -> 家庭, 医生, 签约, 家庭医生…) does the splitting,
@@ -181,7 +181,8 @@ class Tokenizer:
 
 
 class BM25Index:
-    """BM25 over chunk search texts; scores only the posting lists of the query's tokens."""
+    """BM25 via ``bm25s`` over every chunk at once: how the searcher scored before per-plan segments, kept as the
+    reference ``tests/test_incremental_lexical.py`` holds ``qa.search.postings.LexicalIndex`` to."""
 
     def __init__(self, tokenizer: Tokenizer, ids: Sequence[str], texts: Sequence[str]) -> None:
         import bm25s
