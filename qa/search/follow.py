@@ -42,6 +42,8 @@ class Lexicon:
         self.files = files
         self.last = UpdateReport()
         self.base_current = False  # whether the base beside the store is what this process started from, unchanged
+        self._pending: list[tuple[Segment, list[StoredChunk], list[str]]] = []  # cut by update(), written by persist()
+        self._pending_manifest: list[str] | None = None
 
     def update(self, index: LexicalIndex | None, store: ClauseStore, active: dict[str, str], places: Iterable[str]) -> LexicalIndex:
         """The index of the plan versions ``active`` (doc id -> hash), cut with place names ``places``.
@@ -50,6 +52,7 @@ class Lexicon:
         recorded beside the store are read instead (each valid for the place names it was cut with)."""
         started = time.perf_counter()
         report = UpdateReport()
+        self._pending = []
         fingerprint = self.tokenizer.fingerprint()
         wanted = set(places)
         recorded: dict[str, Segment] = {}
@@ -80,8 +83,7 @@ class Lexicon:
             new = new.merged()  # no usable base: merge now rather than search a long tail
         if starting:
             self.base_current = self.base_current and new is index
-        if fresh or removed:
-            self.files.save_manifest(self.tokenizer.place_words, (p.segment.key for p in new.plans.values()))
+        self._pending_manifest = [p.segment.key for p in new.plans.values()] if (fresh or removed) else None
         report.seconds = round(time.perf_counter() - started, 3)
         self.last = report
         if fresh or report.removed:
@@ -123,9 +125,19 @@ class Lexicon:
             years = {y for t in texts for y in named_years(t)}
             key = segment_key(doc_id, versions[doc_id], fingerprint)
             segment = cut_segment(self.tokenizer.tokens, doc_id, versions[doc_id], key, texts, [c.chunk_id for c in chunks], years, places)
-            self.files.put(segment, chunks, texts)
+            self._pending.append((segment, chunks, texts))
             out.append(segment)
         return out
+
+    def persist(self) -> None:
+        """Write the segments the last :meth:`update` cut, and the manifest. Called once the caller saw the store
+        unchanged while it read (a version read while a newer one replaced it may be partial: never written)."""
+        for segment, chunks, texts in self._pending:
+            self.files.put(segment, chunks, texts)
+        self._pending = []
+        if self._pending_manifest is not None:
+            self.files.save_manifest(self.tokenizer.place_words, self._pending_manifest)
+            self._pending_manifest = None
 
     def mentions(self, index: LexicalIndex, word: str) -> bool:
         """Whether some live clause's search text contains ``word`` (reads the segments' text files)."""

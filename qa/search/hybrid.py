@@ -78,8 +78,11 @@ class HybridSearcher:
                 index = self.lexicon.update(snapshot.index, self.store, active, _place_words(bare.values()))
                 again = self.store.documents()
                 if _signature(again) == signature:
+                    self.lexicon.persist()  # what was read is one consistent version: keep its segments
                     break
                 records = again  # a plan was committed while reading: read that version instead
+            else:
+                self.lexicon.persist()  # five commits in a row overtook the reads: serve the last one read
             plans = {d: _plan_info(d, records[d].metadata, index.plans[d].segment.years) for d in active if d in index.plans}
             self._snapshot = _Snapshot(signature, index, plans, active, generation)
         finally:
@@ -199,6 +202,7 @@ class HybridSearcher:
         timings: dict[str, float] = {}
         dense: list[StoredChunk] = []
         lexical: list[tuple[str, float]] = []
+        found: list[tuple[int, float]] = []
         depth = max(k * 3, 30)
         if allowed is not None and not allowed:
             return SearchResult(question, text, [], active_filters, inferred, uncovered, scope.years, {"total_ms": _ms(started)})

@@ -72,8 +72,8 @@ class LexicalIndex:
             old = plans.pop(doc_id, None)
             if old is not None:
                 live[old.start : old.start + len(old.segment)] = False
-        ids = self._ids  # appended in place: positions past an older index's end are invisible to it
-        start = len(ids)
+        start = len(self._live)
+        ids = self._ids[:start]  # a copy: an update that is discarded (the store moved meanwhile) leaves no trace
         tail = list(self._tail)
         pieces = [self._lengths]
         for seg in added:

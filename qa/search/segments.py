@@ -208,14 +208,16 @@ class SegmentFiles:
         if self.root is None:
             found = self._memory.get(key)
             chunks = found[1] if found else []
-            return list(chunks) if rows is None else [chunks[r] for r in rows]
+            return list(chunks) if rows is None else [chunks[r] for r in rows if r < len(chunks)]
         path = self.root / f"{key}.jsonl"
         out = []
+        if not path.exists():  # removed by another process's prune: the hit is dropped, the search goes on
+            return []
         with path.open("rb") as f:
             if rows is None:
                 return [StoredChunk(cid, text, meta) for cid, text, meta in (json.loads(line) for line in f)]
             offsets = self._offsets_of(key)
-            for r in rows:
+            for r in (r for r in rows if r + 1 < len(offsets)):
                 f.seek(int(offsets[r]))
                 cid, text, meta = json.loads(f.read(int(offsets[r + 1] - offsets[r])))
                 out.append(StoredChunk(cid, text, meta))
@@ -235,7 +237,7 @@ class SegmentFiles:
         found = self._offsets.get(key)
         if found is None:
             self.get(key)  # reads the segment file, which holds them
-            found = self._offsets[key]
+            found = self._offsets.get(key, np.zeros(1, dtype=np.int64))
         return found
 
     def prune(self, keep: Iterable[str], min_age_s: float = 3600.0) -> int:
