@@ -74,6 +74,9 @@ bench-full: setup
 	$(BIN)/python -m bench.query --scale 1k --scale 10k --scale 100k --chroma http --out bench/results/query-http.json --max-load 1.5
 	$(BIN)/python -m bench.app --scale 10k --users 1 --users 4 --users 16 --duration 60 --max-load 1.5
 	OMP_NUM_THREADS=1 $(BIN)/python -m bench.app --scale 10k --users 1 --users 4 --users 16 --duration 60 --out bench/results/app-omp1.json --max-load 1.5
+	$(BIN)/python -m bench.scale --scale 10k --scale 100k --max-load 1.5
+	$(BIN)/python -m bench.scale --scale 10k --scale 100k --chroma http --max-load 1.5
+	$(BIN)/python -m bench.lexical_scale --from bench/.cache/corpus-100000-seed7-v1/lexical-embedded/planqa_e5-small-q4 --replicate 1 --replicate 10
 	$(BIN)/python -m bench.report --write
 
 clean:

@@ -144,8 +144,8 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     store = open_store(settings, embeddings.model_id)
     ingestor = Ingestor(settings, store, embeddings)
     bar = _progress_bar(len(discover(paths)[0]))
-    report = ingestor.run(paths, prune=args.prune, progress=lambda name, n, total: bar(name), replace=args.replace)
-    bar(None)
+    report = ingestor.run(paths, prune=args.prune, progress=bar.file, replace=args.replace, on_chunks=bar.chunks)
+    bar.close()
     print(report.table())
     print(f"store: {settings.store_path if settings.chroma_mode == 'embedded' else f'{settings.chroma_host}:{settings.chroma_port}'} "
           f"collection {store.collection_name}")
@@ -196,19 +196,15 @@ def _show(paths: list[Path], settings: Settings) -> int:
     return status
 
 
-def _progress_bar(total: int) -> Any:
+def _progress_bar(files: int) -> Any:
+    """A bar that advances per embedded batch of chunks (a 100-page plan moves while it embeds, not once at its end),
+    showing the file being read and how many of the files have started."""
+    from types import SimpleNamespace
+
     from tqdm import tqdm
 
-    bar = tqdm(total=total, unit="file", file=sys.stderr, disable=total == 0)
-
-    def step(name: str | None) -> None:
-        if name is None:
-            bar.close()
-        else:
-            bar.set_postfix_str(name)
-            bar.update(1)
-
-    return step
+    bar = tqdm(unit="chunk", file=sys.stderr, disable=files == 0)
+    return SimpleNamespace(file=lambda name, n, total: bar.set_postfix_str(f"file {n}/{total} {name}"), chunks=bar.update, close=bar.close)
 
 
 def _filters_from(args: argparse.Namespace) -> Any:

@@ -38,7 +38,7 @@ class Assistant:
         self.settings = settings
         self.store = store
         self.embeddings = embeddings
-        self.searcher = HybridSearcher(store, embeddings, mode=mode)
+        self.searcher = HybridSearcher(store, embeddings, mode=mode, cache_dir=settings.lexical_cache_path(embeddings.model_id))
         policy = RefusalPolicy(
             min_coverage=settings.refusal_min_coverage,
             min_coverage_figure=settings.refusal_min_coverage_figure,

@@ -45,6 +45,7 @@ class Settings:
     refusal_min_coverage_figure: float = field(default=0.4, metadata={"doc": "The coverage floor for 多少-questions (a figure answers only its own topic)."})
     refusal_min_confidence: float = field(default=0.05, metadata={"doc": "Extractive answers refuse when the span model's probability that the best span answers the question is below this (calibrated on the calibration splits of every gold set: `python -m eval calibrate`)."})
     refusal_min_confidence_near_miss: float = field(default=0.4, metadata={"doc": "… and refuse a near miss (the best span states no figure, or not of the kind or year asked, names no office, lacks what the question insists on) below this probability (calibrated with it)."})
+    lexical_cache_dir: str = field(default="", metadata={"doc": "Folder of the lexical index's per-plan segments (cut once per plan version, read at start); empty = `lexical/` inside store_path (embedded) or `~/.cache/planqa/lexical/<host>-<port>` (http: a local folder per app machine)."})
     tiktoken_cache_dir: Path = field(default=Path.home() / ".cache" / "planqa" / "tiktoken", metadata={"doc": "Where the bundled tiktoken BPE files are placed so tiktoken works offline."})
     llm_base_url: str = field(default="", metadata={"doc": "OpenAI-compatible endpoint (e.g. http://127.0.0.1:11434/v1); empty = extractive answers only."})
     llm_api_key: str = field(default="", metadata={"doc": "API key for the LLM endpoint."})
@@ -101,6 +102,16 @@ class Settings:
 
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)
+
+    def lexical_cache_path(self, model_id: str) -> Path:
+        """Where the lexical segments of the collection for ``model_id`` are kept (one folder per collection)."""
+        if self.lexical_cache_dir:
+            root = Path(self.lexical_cache_dir)
+        elif self.chroma_mode == "http":
+            root = Path.home() / ".cache" / "planqa" / "lexical" / f"{self.chroma_host}-{self.chroma_port}"
+        else:
+            root = self.store_path / "lexical"
+        return root / f"{self.collection_prefix}_{model_id}"
 
     @property
     def llm_configured(self) -> bool:

@@ -155,6 +155,7 @@ class Ingestor:
         prune: bool = False,
         progress: Callable[[str, int, int], None] | None = None,
         replace: bool = False,
+        on_chunks: Callable[[int], None] | None = None,
     ) -> IngestReport:
         """Ingest every plan under ``paths``; with ``prune``, remove stored plans whose file is not among them.
 
@@ -162,7 +163,11 @@ class Ingestor:
         with the same name (so the same doc id) is refused, unless ``replace`` says it is to replace that plan.
 
         Read together: an attachment as a file of its own is stored once every file is read, with what the notice among
-        them that lists it gives (:func:`~qa.ingest.documents.link_attachments`); the others as they are read."""
+        them that lists it gives (:func:`~qa.ingest.documents.link_attachments`); the others as they are read.
+
+        ``progress`` is called as each file starts, ``on_chunks(n)`` as each embedding batch of ``n`` chunks is done
+        (and once per plan for the chunks whose stored vectors were reused): a long plan's bar moves as it embeds."""
+        self._on_chunks = on_chunks
         with self.writing() as lease:
             self._lease = lease
             try:
@@ -285,10 +290,15 @@ class Ingestor:
         cached = self.store.cached_embeddings(keys)
         missing = [i for i, key in enumerate(keys) if key not in cached]
         batch = max(1, self.settings.embed_batch_size)
+        on_chunks = getattr(self, "_on_chunks", None)
+        if on_chunks and len(missing) < len(chunks):
+            on_chunks(len(chunks) - len(missing))
         for i in range(0, len(missing), batch):
             idx = missing[i : i + batch]
             for j, vector in zip(idx, self.embeddings.embed_documents([chunks[j].embed_text for j in idx]), strict=True):
                 cached[keys[j]] = vector
+            if on_chunks:
+                on_chunks(len(idx))
         return [cached[key] for key in keys], len(missing)
 
     def _metadata(self, chunk: Chunk) -> dict:

@@ -96,7 +96,14 @@ class IngestReport:
             + f"{self.count('unchanged')} unchanged, "
             f"{self.count('failed')} failed, {self.count('skipped')} skipped, {self.count('pruned')} pruned in {self.seconds:.1f} s"
         )
-        return "\n".join(lines + [totals])
+        return "\n".join([*lines, f"{totals}; {self.rate()}"])
+
+    def rate(self) -> str:
+        """Throughput: clauses of the new and updated plans per second of the whole run, and how many were embedded."""
+        stored = [r for r in self.results if r.status in {"new", "updated"}]
+        clauses, embedded = sum(r.clauses for r in stored), sum(r.embedded for r in stored)
+        per_s = clauses / self.seconds if self.seconds > 0 else 0.0
+        return f"{clauses} clauses stored ({embedded} chunks embedded) at {per_s:.1f} clauses/s"
 
 
 def _width(text: str) -> int:

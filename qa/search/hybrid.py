@@ -15,14 +15,18 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from qa.embeddings import ClauseEmbeddings
 from qa.normalize import search_form, to_simplified
+from qa.search.follow import Lexicon
 from qa.search.fusion import fuse, interleave_by_plan
-from qa.search.lexical import BM25Index, Tokenizer, expand_query
+from qa.search.lexical import Tokenizer, expand_query
+from qa.search.postings import LexicalIndex
 from qa.search.results import Filters, SearchResult
-from qa.search.scope import PlanInfo, Scope, infer_scope, named_years, place_core, suffixed_names
+from qa.search.scope import PlanInfo, Scope, infer_scope, place_core, suffixed_names
+from qa.search.segments import SegmentFiles
 from qa.store import ClauseStore, StoredChunk
 from qa.text import ADMIN_SUFFIXES, COMMON_ADMIN_SUFFIXES, suffix_pattern
 
@@ -30,7 +34,7 @@ from qa.text import ADMIN_SUFFIXES, COMMON_ADMIN_SUFFIXES, suffix_pattern
 class HybridSearcher:
     """Dense + lexical retrieval over one clause store. Thread-safe; the lexical index follows the store."""
 
-    def __init__(self, store: ClauseStore, embeddings: ClauseEmbeddings, mode: str = "hybrid") -> None:
+    def __init__(self, store: ClauseStore, embeddings: ClauseEmbeddings, mode: str = "hybrid", cache_dir: Path | None = None) -> None:
         if mode not in {"hybrid", "dense", "lexical"}:
             raise ValueError(f"retrieval mode {mode!r}: use hybrid, dense or lexical")
         self.store = store
@@ -39,16 +43,19 @@ class HybridSearcher:
         self._lock = threading.Lock()
         self._snapshot = _Snapshot()
         self.tokenizer = Tokenizer()
+        self.lexicon = Lexicon(self.tokenizer, SegmentFiles(cache_dir))
+        self._merging: threading.Thread | None = None
 
     # -- the store's current state ------------------------------------------------------------------
 
-    def refresh(self) -> None:
-        """Rebuild the lexical index and plan list when the store's committed plans changed.
+    def refresh(self, wait: bool = True) -> None:
+        """Bring the lexical index and plan list up to the store's committed plans.
 
         The store's change token is read first (one small read; any process's ingest moves it): when it has not
-        moved, nothing is read. Otherwise the new state is read as one consistent version of every plan (the
-        chunks of the committed hashes, re-read if a plan was committed meanwhile) and swapped in with one
-        assignment, so a search running in another thread uses all of the old state or all of the new.
+        moved, nothing is read. Otherwise the plan records are read, and only plans whose committed version
+        changed are read and cut (``qa.search.follow``); the new state is swapped in with one assignment, so a
+        search running in another thread uses all of the old state or all of the new. While one thread
+        updates, others (``wait=False``, as searches do) go on with the old state instead of waiting.
         """
         generation = self.store.generation()  # read first: plans read after it are at least this new
         current = self._snapshot
@@ -58,39 +65,53 @@ class HybridSearcher:
         if _signature(records) == current.signature and current.index is not None:
             self._snapshot = dataclasses.replace(current, generation=generation)
             return
-        with self._lock:
+        if not self._lock.acquire(blocking=wait or current.index is None):
+            return  # another thread is updating: this search uses the state it has
+        try:
             for _attempt in range(5):
                 signature = _signature(records)
-                if signature == self._snapshot.signature and self._snapshot.index is not None:
+                snapshot = self._snapshot
+                if signature == snapshot.signature and snapshot.index is not None:
                     return
                 active = {r.doc_id: r.doc_hash for r in records.values()}
-                chunks = self.store.all_chunks(active=active)
+                bare = {r.doc_id: _plan_info(r.doc_id, r.metadata) for r in records.values()}
+                index = self.lexicon.update(snapshot.index, self.store, active, _place_words(bare.values()))
                 again = self.store.documents()
                 if _signature(again) == signature:
+                    self.lexicon.persist()  # what was read is one consistent version: keep its segments
                     break
                 records = again  # a plan was committed while reading: read that version instead
-            mentioned: dict[str, set[int]] = {}
-            for c in chunks:
-                mentioned.setdefault(c.doc_id, set()).update(named_years(str(c.metadata.get("search_text", ""))))
-            plans = {r.doc_id: _plan_info(r.doc_id, r.metadata, mentioned.get(r.doc_id, set())) for r in records.values()}
-            self.tokenizer.add_places(_place_words(plans.values()))
-            index = BM25Index(self.tokenizer, [c.chunk_id for c in chunks], [str(c.metadata.get("search_text", "")) for c in chunks])
-            doc_chunks: dict[str, list[str]] = {}
-            for c in chunks:
-                doc_chunks.setdefault(c.doc_id, []).append(c.chunk_id)
-            self._snapshot = _Snapshot(
-                signature, index, {c.chunk_id: c for c in chunks}, plans, active, generation, doc_chunks,
-                "\n".join(str(c.metadata.get("search_text", "")) for c in chunks),
-            )
+            else:
+                self.lexicon.persist()  # five commits in a row overtook the reads: serve the last one read
+            plans = {d: _plan_info(d, records[d].metadata, index.plans[d].segment.years) for d in active if d in index.plans}
+            self._snapshot = _Snapshot(signature, index, plans, active, generation)
+        finally:
+            self._lock.release()
+        if index.needs_merge or (self.lexicon.files.root is not None and not self.lexicon.base_current):
+            self._merge_later(index, self.tokenizer.place_words)
+
+    def _merge_later(self, index: LexicalIndex, places: frozenset[str]) -> None:
+        """In a thread: fold the tail segments into the base, swap it in if no update came meanwhile, and write it
+        beside the store as the base the next process starts from (then files of replaced plans are removed)."""
+
+        def merge() -> None:
+            merged = index if index.is_merged else index.merged()
+            with self._lock:
+                if self._snapshot.index is not index:
+                    return
+                self._snapshot = dataclasses.replace(self._snapshot, index=merged, mentioned={})
+                self.lexicon.save_base(merged, places)
+                self.lexicon.base_current = True
+            self.lexicon.files.prune(p.segment.key for p in merged.plans.values())
+
+        if self._merging is None or not self._merging.is_alive():
+            self._merging = threading.Thread(target=merge, name="lexical-merge", daemon=True)
+            self._merging.start()
 
     # The parts of the current snapshot (read one at a time; a search takes the snapshot once instead).
     @property
-    def _index(self) -> BM25Index | None:
+    def _index(self) -> LexicalIndex | None:
         return self._snapshot.index
-
-    @property
-    def _chunks(self) -> dict[str, StoredChunk]:
-        return self._snapshot.chunks
 
     @property
     def _plans(self) -> dict[str, PlanInfo]:
@@ -103,14 +124,18 @@ class HybridSearcher:
 
     def chunks_of(self, doc_id: str) -> list[StoredChunk]:
         self.refresh()
-        return sorted((c for c in self._chunks.values() if c.doc_id == doc_id), key=lambda c: (c.metadata.get("order", 0), c.metadata.get("part", 1)))
+        placed = self._snapshot.index.plans.get(doc_id) if self._snapshot.index else None
+        found = self.lexicon.files.records(placed.segment.key) if placed else []
+        return sorted(found, key=lambda c: (c.metadata.get("order", 0), c.metadata.get("part", 1)))
 
     def children(self, doc_id: str, path: str) -> list[str]:
         """The texts of the clauses numbered under ``path`` in plan ``doc_id``, in document order: the items
         (一)(二)… a lead-in such as "可以采取下列紧急措施：" introduces. Reads the snapshot the last search used."""
-        snapshot = self._snapshot
+        placed = self._snapshot.index.plans.get(doc_id) if self._snapshot.index else None
+        if placed is None:
+            return []
         prefix = f"{path}/"
-        found = [snapshot.chunks[c] for c in snapshot.doc_chunks.get(doc_id, ()) if str(snapshot.chunks[c].metadata.get("path", "")).startswith(prefix)]
+        found = [c for c in self.lexicon.files.records(placed.segment.key) if str(c.metadata.get("path", "")).startswith(prefix)]
         found.sort(key=lambda c: (c.metadata.get("order", 0), c.metadata.get("part", 1)))
         return [c.text for c in found]
 
@@ -145,9 +170,9 @@ class HybridSearcher:
         """A place named inside some clause (于都县 in the Ganzhou plan) is not 'uncovered'."""
         snapshot = self._snapshot
         found = snapshot.mentioned.get(place)
-        if found is None:  # place names hold no newline, so this equals a search of each clause in turn
-            found = snapshot.mentioned[place] = place in snapshot.corpus_text
-        return found
+        if found is None and snapshot.index is not None:  # place names hold no newline: a search of each clause in turn
+            found = snapshot.mentioned[place] = self.lexicon.mentions(snapshot.index, place)
+        return bool(found)
 
     def _allowed_docs(self, filters: Filters) -> set[str] | None:
         if not filters:
@@ -168,7 +193,7 @@ class HybridSearcher:
         (a question answered one part per plan: 各地…, 分别…, 哪些规划…) every plan's best clauses come first, so
         a plan ranked below the others' many clauses still speaks."""
         started = time.perf_counter()
-        self.refresh()
+        self.refresh(wait=False)
         snapshot = self._snapshot  # both legs search this one version of the store
         text = search_form(question)
         scope = self.scope(question) if infer else Scope()
@@ -178,6 +203,7 @@ class HybridSearcher:
         timings: dict[str, float] = {}
         dense: list[StoredChunk] = []
         lexical: list[tuple[str, float]] = []
+        found: list[tuple[int, float]] = []
         depth = max(k * 3, 30)
         if allowed is not None and not allowed:
             return SearchResult(question, text, [], active_filters, inferred, uncovered, scope.years, {"total_ms": _ms(started)})
@@ -188,14 +214,25 @@ class HybridSearcher:
             timings["dense_ms"] = _ms(t)
         if self.mode in {"hybrid", "lexical"} and snapshot.index is not None:
             t = time.perf_counter()
-            allowed_ids = {cid for d in allowed for cid in snapshot.doc_chunks.get(d, ())} if allowed is not None else None
-            lexical = snapshot.index.search(expand_query(text, self.tokenizer.cut(text)), depth, allowed_ids)
+            mask = snapshot.index.mask(allowed) if allowed is not None else None
+            tokens = self.tokenizer.tokens(expand_query(text, self.tokenizer.cut(text)))
+            found = snapshot.index.search_positions(tokens, depth, mask)
+            lexical = [(snapshot.index.chunk_id(pos), score) for pos, score in found]
             timings["lexical_ms"] = _ms(t)
-        hits = fuse(dense, lexical, snapshot.chunks)
+        hits = fuse(dense, lexical, self._lexical_records(snapshot, dense, found))
         if per_plan or (not filters and scope.apart):  # "赣州和任城区…分别…": every named plan gets its best clauses up front
             hits = interleave_by_plan(hits)
         timings["total_ms"] = _ms(started)
         return SearchResult(question, text, hits[:k], active_filters, inferred, uncovered, scope.years, timings, plans_apart=scope.apart)
+
+
+    def _lexical_records(self, snapshot: _Snapshot, dense: list[StoredChunk], found: list[tuple[int, float]]) -> dict[str, StoredChunk]:
+        """The lexical hits the dense leg did not bring, read from the segments' record files."""
+        if snapshot.index is None:
+            return {}
+        have = {c.chunk_id for c in dense}
+        wanted = [pos for pos, _ in found if snapshot.index.chunk_id(pos) not in have]
+        return {c.chunk_id: c for c in dense} | self.lexicon.records(snapshot.index, wanted)
 
 
 @dataclass(frozen=True)
@@ -203,13 +240,10 @@ class _Snapshot:
     """One consistent view of the store: committed plan versions, their chunks and the lexical index over them."""
 
     signature: tuple = ()
-    index: BM25Index | None = None
-    chunks: dict[str, StoredChunk] = field(default_factory=dict)
+    index: LexicalIndex | None = None  # BM25 over per-plan segments; chunk records stay in the segment files
     plans: dict[str, PlanInfo] = field(default_factory=dict)
     active: dict[str, str] = field(default_factory=dict)  # doc id -> committed content hash
     generation: str = ""  # the store's change token when this was read
-    doc_chunks: dict[str, list[str]] = field(default_factory=dict)  # doc id -> its chunk ids: filters cost the plans they keep
-    corpus_text: str = ""  # every chunk's search text, newline-joined: one C-level substring search per place
     mentioned: dict[str, bool] = field(default_factory=dict)  # place -> named in some clause (filled on demand)
 
 

@@ -1,4 +1,4 @@
-"""The lexical leg: jieba tokens of the search text, BM25 via ``bm25s`` (sparse matrices, no scan per query).
+"""The lexical leg's words: jieba tokens of the search text (the index itself: ``qa.search.postings``).
 
 LangChain's BM25 retriever splits on whitespace, which makes a Chinese sentence one token; here jieba's
 search-mode cut (words plus their sub-words: 家庭医生签约 -> 家庭, 医生, 签约, 家庭医生…) does the splitting,
@@ -30,6 +30,7 @@ STOPWORDS = frozenset(
 )
 # a token needs a letter, digit or CJK character: "." or "%" alone says nothing
 _TOKEN_OK = re.compile(r"[\u3400-\u9fffA-Za-z0-9]")
+INDEX_FORMAT = "1"  # bump when what a lexical segment holds changes: persisted segments are cut again
 
 
 @lru_cache(maxsize=1)
@@ -85,22 +86,50 @@ def expand_query(text: str, words: Sequence[str] | None = None) -> str:
 
 
 class Tokenizer:
-    """A jieba tokenizer of its own (the module-level jieba state is never touched), loaded on first use."""
+    """A jieba tokenizer of its own (the module-level jieba state is never touched), loaded on first use.
+
+    Place names of the stored plans are words of its dictionary (龙岗区 stays whole), but jieba's total word
+    count is held at its value without them: a route's probability then depends only on the words the text
+    itself holds, so adding or removing a place re-cuts exactly the texts that contain it (the incremental
+    lexical index relies on this), and a clause cuts the same in a store of 5 plans or of 20,000.
+    """
 
     def __init__(self, extra_words: Iterable[str] = ()) -> None:
         self._extra = tuple(extra_words)
         self._jieba: Any = None
         self._posseg: Any = None
         self._places: set[str] = set()
+        self._before: dict[str, tuple[int | None, str | None]] = {}  # place -> its frequency and tag before it was added
+        self._total = 0
         self._lock = threading.Lock()
 
     def add_places(self, places: Iterable[str]) -> None:
         """Teach the tokenizer place names of the stored plans (龙岗区, 任城), tagged as places."""
+        self.set_places(self._places | set(places))
+
+    def set_places(self, places: Iterable[str]) -> set[str]:
+        """Make ``places`` the tokenizer's place names (adding new ones, restoring removed ones); returns the
+        words added or removed: only texts containing one of them cut differently than before."""
         tok = self._load()
-        for place in places:
-            if place not in self._places:
-                tok.add_word(place, freq=20000, tag="ns")
-                self._places.add(place)
+        wanted = set(places)
+        changed = wanted ^ self._places
+        for place in sorted(self._places - wanted):
+            freq, tag = self._before.pop(place)
+            tok.FREQ[place] = freq or 0  # 0 cuts like an absent word (jieba's own del_word would touch global HMM state)
+            if tag is None:
+                tok.user_word_tag_tab.pop(place, None)
+            else:
+                tok.user_word_tag_tab[place] = tag
+        for place in sorted(wanted - self._places):
+            self._before[place] = (tok.FREQ.get(place), tok.user_word_tag_tab.get(place))
+            tok.add_word(place, freq=20000, tag="ns")
+        tok.total = self._total
+        self._places = wanted
+        return changed
+
+    @property
+    def place_words(self) -> frozenset[str]:
+        return frozenset(self._places)
 
     def _load(self) -> Any:
         with self._lock:
@@ -111,8 +140,19 @@ class Tokenizer:
                 tok = jieba.Tokenizer()
                 for word in (*domain_words(), *self._extra):
                     tok.add_word(word, freq=20000)
+                self._total = tok.total
                 self._jieba = tok
         return self._jieba
+
+    def fingerprint(self) -> str:
+        """What the index tokens depend on besides the plans' place names: jieba's version, the domain words,
+        the stopwords. A lexical segment cut under another fingerprint is cut again."""
+        import hashlib
+
+        import jieba
+
+        parts = [INDEX_FORMAT, jieba.__version__, *domain_words(), "|", *self._extra, "|", *sorted(STOPWORDS)]
+        return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:12]
 
     def cut(self, text: str) -> list[str]:
         """jieba's precise-mode words of ``text``, every character kept (for word boundaries)."""
@@ -141,7 +181,8 @@ class Tokenizer:
 
 
 class BM25Index:
-    """BM25 over chunk search texts; scores only the posting lists of the query's tokens."""
+    """BM25 via ``bm25s`` over every chunk at once: how the searcher scored before per-plan segments, kept as the
+    reference ``tests/test_incremental_lexical.py`` holds ``qa.search.postings.LexicalIndex`` to."""
 
     def __init__(self, tokenizer: Tokenizer, ids: Sequence[str], texts: Sequence[str]) -> None:
         import bm25s

