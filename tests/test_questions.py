@@ -103,7 +103,7 @@ def test_bad_questions_through_the_chat_and_the_api(assistant, kind: str) -> Non
     settings = assistant.settings.replace(public=True, rate_limit_per_minute=0)
     chat = Chat(assistant, settings)
     question = BAD_QUESTIONS[kind]
-    updates = list(chat.respond(question, [], [], None, "127.0.0.1"))
+    updates = list(chat.respond(question, None, None, "127.0.0.1"))
     for message in updates[-1].messages:
         no_injection(message["content"])
     if len(question.strip()) > settings.max_question_chars:
