@@ -165,7 +165,11 @@ class Tokenizer:
 
     def places(self, text: str) -> list[str]:
         """Place names jieba tags in ``text`` (``ns``): 南京市, 赣州, 泰州."""
-        return [w.word for w in self.tagged(text) if w.flag == "ns" or w.word in self._places]
+        return self.places_of((w.word, w.flag) for w in self.tagged(text))
+
+    def places_of(self, tagged: Iterable[tuple[str, str]]) -> list[str]:
+        """:meth:`places` of text already tagged (``(word, flag)`` pairs), for a caller that reads the tags too."""
+        return [word for word, flag in tagged if flag == "ns" or word in self._places]
 
     def person_names(self, text: str) -> list[str]:
         """Personal names jieba tags in ``text`` (``nr``), two characters or more."""
