@@ -13,6 +13,8 @@ pytestmark = MARKS
 
 
 def test_upload_status_metadata_and_delete(browser, servers, assistant, tmp_path) -> None:
+    from playwright.sync_api import expect
+
     page, _, _ = open_page(browser, servers["staff"])
     page.get_by_role("tab", name="知识库").click()
     good = tmp_path / "shiyan-2024.txt"
@@ -33,7 +35,11 @@ def test_upload_status_metadata_and_delete(browser, servers, assistant, tmp_path
     assert "shiyan-2024" in plan and "最近入库" in plan and "编码转换中丢失" in plan  # the notes, in Chinese
 
     page.get_by_text("更正元数据（重新入库后仍然有效）").click()
-    page.fill("#pq-meta-title textarea, #pq-meta-title input", "试验县2024年托育服务工作要点（更正）")
+    title = page.locator("#pq-meta-title textarea, #pq-meta-title input")
+    # the field mounts when the accordion opens, holding what the pick filled in: typing before that is overwritten
+    expect(title).to_have_value("试验县2024年托育服务工作要点")
+    title.fill("试验县2024年托育服务工作要点（更正）")
+    expect(title).to_have_value("试验县2024年托育服务工作要点（更正）")
     page.click("#pq-meta-save")
     page.wait_for_selector("#pq-kb-status :text('元数据已更正')")
     assert assistant.store.documents()["shiyan-2024"].metadata["title"] == "试验县2024年托育服务工作要点（更正）"  # re-ingested with it
