@@ -1,6 +1,6 @@
 """Synthetic corpora for the query benchmarks: the five sample plans, plus synthetic plans made from them.
 
-    python -m bench.corpus [--scale 1k|10k|100k|N] [--seed 7] [--rebuild]
+    python -m bench.corpus [--scale 1k|10k|100k|1M|N] [--seed 7] [--rebuild]
 
 Each synthetic plan is one sample plan read through PlanQA's own reader, cleaner and parser, then:
 
@@ -17,8 +17,9 @@ parser checks every synthetic plan (its clause count must equal the sample plan'
 take hours. The ~250 sample chunks are embedded for real once (cached under ``bench/.cache``), and each
 synthetic chunk gets the vector of the sample chunk it was made from plus Gaussian noise (sigma
 ``NOISE_SIGMA`` per dimension, cosine to the original ~0.93), re-normalised. The real plans keep their real
-vectors. Everything is written through ``ChromaClauseStore.write_document`` (the ingest's write path), so the
-query benchmarks measure the real store and search path. Deterministic for a given seed.
+vectors. Chunks carry the ingest's own metadata and plans its own record, written many plans per Chroma call
+(``ChromaClauseStore.load_documents``: the records ``write_document`` writes, without its per-plan commit
+steps), so the query benchmarks measure the real store and search path. Deterministic for a given seed.
 """
 
 from __future__ import annotations
@@ -58,13 +59,15 @@ from qa.ingest.documents import Document  # noqa: E402
 from qa.ingest.pipeline import Ingestor  # noqa: E402
 from qa.normalize import search_form  # noqa: E402
 from qa.settings import Settings  # noqa: E402
+from qa.store import PlanWrite  # noqa: E402
 
 log = logging.getLogger("planqa.bench.corpus")
 
-SCALES = {"1k": 1_000, "10k": 10_000, "100k": 100_000}
+SCALES = {"1k": 1_000, "10k": 10_000, "100k": 100_000, "1m": 1_000_000, "1M": 1_000_000}
 DEFAULT_SEED = 7
 NOISE_SIGMA = 0.02  # per dimension of a unit 384-d vector: noise norm ~0.39, cosine to the source ~0.93
 CACHE_DIR = ROOT / "bench" / ".cache"
+FLUSH_CHUNKS = 20_000  # chunks held before a bulk write (a few hundred plans)
 CORPUS_VERSION = "1"  # bump when the generator changes: cached stores are rebuilt
 
 # Characters of real place names that are rare in health-plan prose; pairs of them make the synthetic places.
@@ -147,18 +150,27 @@ def build_corpus(
     pools = place_pools(sources, seed, "".join(search_form(q) for q in gold_questions()))
     info = CorpusInfo(scale, seed, NOISE_SIGMA, str(store_path))
 
-    def write(doc: Document, chunks: list[Chunk], vectors: np.ndarray) -> None:
+    pending: list[PlanWrite] = []
+
+    def flush() -> None:
         t = time.perf_counter()
-        # The ingest's own metadata and plan record (Ingestor helpers), so the store is what `planqa ingest` writes.
-        store.write_document(
-            doc.info.doc_id, doc.content_hash, [c.chunk_id for c in chunks], [c.text for c in chunks],
-            vectors.tolist(), [writer._metadata(c) for c in chunks], Ingestor._record(doc, Path(doc.source_name), len(chunks)),
-        )
+        store.load_documents(pending)
         info.write_s += time.perf_counter() - t
-        info.plans += 1
-        info.chunks += len(chunks)
+        info.chunks += sum(len(p.ids) for p in pending)
+        pending.clear()
         if progress:
             progress(info.chunks, scale)
+
+    def write(doc: Document, chunks: list[Chunk], vectors: np.ndarray) -> None:
+        # The ingest's own metadata and plan record (Ingestor helpers), so the store is what `planqa ingest` writes;
+        # many plans per Chroma call (``load_documents``), which is what makes 1M clauses buildable here.
+        pending.append(PlanWrite(
+            doc.info.doc_id, doc.content_hash, [c.chunk_id for c in chunks], [c.text for c in chunks],
+            vectors.tolist(), [writer._metadata(c) for c in chunks], Ingestor._record(doc, Path(doc.source_name), len(chunks)),
+        ))
+        info.plans += 1
+        if sum(len(p.ids) for p in pending) >= FLUSH_CHUNKS:
+            flush()
 
     for source in sources:  # the real plans, with their real vectors
         write(source.doc, source.chunks, table[source.first_vector : source.first_vector + len(source.chunks)])
@@ -173,6 +185,7 @@ def build_corpus(
         vectors = np.stack([noisy(table[r], rng) for r in rows])
         write(doc, chunks, vectors)
         info.synthetic_plans += 1
+    flush()
     info.build_s = time.perf_counter() - started
     for key in ("build_s", "parse_s", "write_s"):
         setattr(info, key, round(getattr(info, key), 1))
@@ -217,13 +230,13 @@ def _progress(total: int) -> Callable[[int, int], None]:
 
 
 def parse_scale(text: str) -> int:
-    """``1k`` / ``10k`` / ``100k`` / a number of chunks."""
+    """``1k`` / ``10k`` / ``100k`` / ``1M`` / a number of chunks."""
     if text in SCALES:
         return SCALES[text]
     try:
-        value = int(text.lower().replace("k", "000"))
+        value = int(text.lower().replace("k", "000").replace("m", "000000"))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"scale {text!r}: use 1k, 10k, 100k or a number of chunks") from None
+        raise argparse.ArgumentTypeError(f"scale {text!r}: use 1k, 10k, 100k, 1M or a number of chunks") from None
     if value <= 0:
         raise argparse.ArgumentTypeError(f"scale {text!r} must be positive")
     return value
@@ -231,7 +244,7 @@ def parse_scale(text: str) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scale", type=parse_scale, action="append", help="1k, 10k, 100k or a chunk count (repeatable; default 1k)")
+    parser.add_argument("--scale", type=parse_scale, action="append", help="1k, 10k, 100k, 1M or a chunk count (repeatable; default 1k)")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--rebuild", action="store_true", help="build again even when the cached store exists")
     args = parser.parse_args(argv)

@@ -47,6 +47,19 @@ class DocumentRecord:
     metadata: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class PlanWrite:
+    """One plan's version as ``write_document`` takes it, for a bulk load of many (``ChromaClauseStore.load_documents``)."""
+
+    doc_id: str
+    doc_hash: str
+    ids: Sequence[str]
+    texts: Sequence[str]
+    embeddings: Sequence[Sequence[float]]
+    metadatas: Sequence[dict[str, Any]]
+    record: dict[str, Any]
+
+
 @runtime_checkable
 class ClauseStore(Protocol):
     """Clause chunks and plan records for one embedding model.

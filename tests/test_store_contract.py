@@ -44,6 +44,30 @@ class TestEmbeddedChromaClauseStore(ClauseStoreContract):
         assert sorted(m["doc_id"] for m in store.iter_metadata()) == ["plan-a", "plan-b"]
 
 
+    def test_a_bulk_load_stores_what_one_plan_at_a_time_stores(self, store: ChromaClauseStore, tmp_path: Path) -> None:
+        """``load_documents`` (the bench corpora) writes the chunks and records ``write_document`` writes, in batches
+        across plans, and moves the change token."""
+        from qa.store import PlanWrite
+        from tests.store_contract import chunk_meta, write
+
+        vectors = {"plan-a": [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]], "plan-b": [[0.0, 0.0, 1.0]], "plan-c": [[0.6, 0.8, 0.0]] * 3}
+        one_by_one = ChromaClauseStore(ChromaConfig(path=tmp_path / "one-by-one"), MODEL)
+        for doc_id, vs in vectors.items():
+            write(one_by_one, doc_id, "h1", vs)
+        before = store.generation()
+        store.load_documents([
+            PlanWrite(doc_id, "h1", [f"{doc_id}:h1:{n}" for n in range(len(vs))], [f"{doc_id} 第{n}条" for n in range(len(vs))], vs,
+                      [chunk_meta(doc_id, "h1", n) for n in range(len(vs))], {"title": doc_id, "chunks": len(vs)})
+            for doc_id, vs in vectors.items()
+        ], batch=2)  # batches that cut across plans
+        assert store.generation() != before
+        strip = lambda records: {d: ({k: v for k, v in r.metadata.items() if k != "committed_at"}, r.doc_hash) for d, r in records.items()}  # noqa: E731
+        assert strip(store.documents()) == strip(one_by_one.documents())
+        assert sorted((c.chunk_id, c.text, c.metadata["doc_id"]) for c in store.all_chunks()) == sorted((c.chunk_id, c.text, c.metadata["doc_id"]) for c in one_by_one.all_chunks())
+        assert store.chunk_counts() == {"plan-a": 2, "plan-b": 1, "plan-c": 3}
+        assert [h.chunk_id for h in store.query([0.0, 0.0, 1.0], 1)] == ["plan-b:h1:0"]
+
+
 @pytest.mark.server
 class TestServerChromaClauseStore(ClauseStoreContract):
     @pytest.fixture(scope="class")
