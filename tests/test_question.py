@@ -299,3 +299,21 @@ def test_topic_words_leave_out_places_and_years(tokenizer: Tokenizer) -> None:
 )
 def test_a_follow_up_asking_the_same_about_something_else_inherits_the_kind(standalone: str, asked: str, kind: str) -> None:
     assert answer_kind(standalone, asked) == kind
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["赣州市2023年居民健康素养水平提高至26%以上", "由市卫生健康委牵头，任城区疾控中心负责", "张家口市与黔东南苗族侗族自治州的乡镇卫生院", "龙岗区推进医联体建设", "蓝鲸岗区卫生院"],
+)
+def test_tags_are_jiebas_own_though_its_tag_table_is_read_once(text: str) -> None:
+    """The tagger copies the tag table jieba.posseg read at import (a second read is ~0.6 s of each start): its
+    (word, flag) pairs are those of a tagger that reads the table itself, added place names included, and jieba's
+    default tagger learns none of our words."""
+    import jieba.posseg
+
+    ours, theirs = Tokenizer(), Tokenizer()
+    for tokenizer in (ours, theirs):
+        tokenizer.add_places(["龙岗区", "蓝鲸岗区"])
+    own = jieba.posseg.POSTokenizer(theirs._load())
+    assert [(w.word, w.flag) for w in ours.tagged(text)] == [(w.word, w.flag) for w in own.cut(text)]
+    assert "蓝鲸岗区" not in jieba.posseg.dt.word_tag_tab
