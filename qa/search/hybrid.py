@@ -11,6 +11,7 @@ the same search as a LangChain retriever in ``qa.search.retriever``.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 import threading
 import time
@@ -45,6 +46,7 @@ class HybridSearcher:
         self.tokenizer = Tokenizer()
         self.lexicon = Lexicon(self.tokenizer, SegmentFiles(cache_dir))
         self._merging: threading.Thread | None = None
+        self._bare: dict[tuple[str, str], PlanInfo] = {}  # (doc id, hash) -> what its record says, read once per version
 
     # -- the store's current state ------------------------------------------------------------------
 
@@ -74,16 +76,20 @@ class HybridSearcher:
                 if signature == snapshot.signature and snapshot.index is not None:
                     return
                 active = {r.doc_id: r.doc_hash for r in records.values()}
-                bare = {r.doc_id: _plan_info(r.doc_id, r.metadata) for r in records.values()}
+                # a change costs what changed: only new versions' records are read into plan info
+                self._bare = {k: self._bare.get(k) or _plan_info(k[0], records[k[0]].metadata) for k in active.items()}
+                bare = {d: self._bare[d, h] for d, h in active.items()}
                 index = self.lexicon.update(snapshot.index, self.store, active, _place_words(bare.values()))
-                again = self.store.documents()
+                # Consistent when no commit moved the change token meanwhile (one small read); a store without one
+                # (written before it existed) has its plan records read again instead.
+                again = records if generation and self.store.generation() == generation else self.store.documents()
                 if _signature(again) == signature:
                     self.lexicon.persist()  # what was read is one consistent version: keep its segments
                     break
                 records = again  # a plan was committed while reading: read that version instead
             else:
                 self.lexicon.persist()  # five commits in a row overtook the reads: serve the last one read
-            plans = {d: _plan_info(d, records[d].metadata, index.plans[d].segment.years) for d in active if d in index.plans}
+            plans = {d: dataclasses.replace(bare[d], mentioned_years=frozenset(index.plans[d].segment.years)) for d in active if d in index.plans}
             self._snapshot = _Snapshot(signature, index, plans, active, generation)
         finally:
             self._lock.release()
@@ -252,7 +258,18 @@ def _signature(records: dict[str, Any]) -> tuple:
     return tuple(sorted((r.doc_id, r.doc_hash) for r in records.values()))
 
 
+@functools.cache
+def _place_patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """Compiled once: re's own cache (512 patterns) is too small for the patterns of thousands of plans."""
+    return (
+        re.compile(r"[\u4e00-\u9fff]+?" + suffix_pattern(ADMIN_SUFFIXES)),  # 江西省 / 赣州市 in a region
+        re.compile(r"^([\u4e00-\u9fff]{2,4}?)" + suffix_pattern(COMMON_ADMIN_SUFFIXES)),  # 泰州 of 泰州市… in a short title
+        re.compile(suffix_pattern(COMMON_ADMIN_SUFFIXES)),  # 市 after 赣州
+    )
+
+
 def _plan_info(doc_id: str, meta: dict[str, Any], mentioned_years: set[int] = frozenset()) -> PlanInfo:  # type: ignore[assignment]
+    region_part, short_place, _ = _place_patterns()
     title = str(meta.get("title", ""))
     short = str(meta.get("short_title", "")) or title
     region = to_simplified(str(meta.get("region", "")))
@@ -263,23 +280,33 @@ def _plan_info(doc_id: str, meta: dict[str, Any], mentioned_years: set[int] = fr
     span = re.search(r"(\d{4})\s*[—\-–~至到]+\s*(\d{4})", title)
     years = stored or (tuple(range(int(span[1]), int(span[2]) + 1)) if span else ((year,) if year else ()))
     places = set()
-    for part in re.findall(r"[\u4e00-\u9fff]+?" + suffix_pattern(ADMIN_SUFFIXES), region):
+    for part in region_part.findall(region):
         core = place_core(part)
         if len(core) >= 2 and core != part:
             places.add(core)
-    for part in re.findall(r"^([\u4e00-\u9fff]{2,4}?)" + suffix_pattern(COMMON_ADMIN_SUFFIXES), to_simplified(short)):
+    for part in short_place.findall(to_simplified(short)):
         places.add(part)
     return PlanInfo(doc_id, title, short, region, years, tuple(sorted(places)), frozenset(mentioned_years))
 
 
 def _place_words(plans) -> set[str]:  # type: ignore[no-untyped-def]
     """Place names of the plans in every written form: 赣州, 赣州市, 龙岗, 龙岗区."""
+    suffix = _place_patterns()[2]
     words = set()
     for plan in plans:
+        text = plan.region + plan.short_title
         for place in plan.places:
             words.add(place)
-            for match in re.finditer(re.escape(place) + suffix_pattern(COMMON_ADMIN_SUFFIXES), plan.region + plan.short_title):
-                words.add(match.group(0))
+            at = text.find(place)
+            while at >= 0:  # each place followed by a suffix (as re.finditer(place + suffixes) would find them)
+                end = at + len(place)
+                found = suffix.match(text, end)
+                if found:
+                    words.add(text[at : found.end()])
+                    end = found.end()
+                else:
+                    end = at + 1
+                at = text.find(place, end)
     return words
 
 
