@@ -102,6 +102,30 @@ def test_a_place_named_in_a_clause_is_covered_and_one_named_nowhere_is_not(setup
     assert searcher.scope("南京市新增多少托位?").uncovered == ("南京市",)  # the cached answer is the same
 
 
+
+def test_what_places_clauses_name_follows_a_change_reading_only_the_changed_plans(setup):
+    """A place no clause named becomes named when a plan naming it comes in (only that plan's texts are read), and
+    unnamed again when that plan goes; a place named by an untouched plan stays named without a read."""
+    settings, emb, writer, plans = setup
+    searcher = HybridSearcher(open_store(settings, emb.model_id), emb)
+    searcher.tokenizer.add_places(["南京市", "社区医院"])
+    searcher.refresh()
+    assert searcher.scope("南京市新增多少托位?").uncovered == ("南京市",)
+    assert searcher.scope("社区医院建几家?").uncovered == ()
+    (plans / "visit-2024.txt").write_text("2024年某区卫生健康工作要点\n一、协作\n1.与南京市共建专科联盟2个。\n", encoding="utf-8")
+    Ingestor(settings, writer, emb).run([plans])
+    read: list[str] = []
+    texts = searcher.lexicon.files.texts
+    searcher.lexicon.files.texts = lambda key: read.append(key) or texts(key)  # type: ignore[method-assign]
+    searcher.search("专科联盟")
+    assert len(read) == 1  # the new plan's texts (was 南京市 named there?), no other plan's
+    assert searcher.scope("南京市新增多少托位?").uncovered == ()
+    assert searcher.scope("社区医院建几家?").uncovered == () and len(read) == 1  # still named by city-2024: no read
+    writer.delete_document("visit-2024")
+    searcher.search("专科联盟")
+    assert searcher.scope("南京市新增多少托位?").uncovered == ("南京市",)
+
+
 @pytest.mark.parametrize(
     ("region", "short_title", "words"),
     [

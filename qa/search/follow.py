@@ -141,7 +141,27 @@ class Lexicon:
 
     def mentions(self, index: LexicalIndex, word: str) -> bool:
         """Whether some live clause's search text contains ``word`` (reads the segments' text files)."""
-        return any(word in self.files.texts(p.segment.key) for p in index.plans.values())
+        return self.mentioning(index, word) is not None
+
+    def mentioning(self, index: LexicalIndex, word: str, keys: Iterable[str] | None = None) -> str | None:
+        """The segment key of a plan (among ``keys``, default every live one) whose search texts contain ``word``."""
+        keys = (p.segment.key for p in index.plans.values()) if keys is None else keys
+        return next((k for k in keys if word in self.files.texts(k)), None)
+
+    def carried_mentions(self, old: LexicalIndex | None, new: LexicalIndex, mentioned: dict[str, str | None]) -> dict[str, str | None]:
+        """``mentioned`` (place -> key of a plan naming it, None: no plan) brought from index ``old`` to ``new`` at
+        the cost of the change: a place named by a plan still live stays named; one named by no plan is looked for
+        in the new plans only; one whose naming plan is gone is looked up again when next asked."""
+        live = {p.segment.key for p in new.plans.values()}
+        before = {p.segment.key for p in old.plans.values()} if old is not None else set()
+        added = [k for k in live if k not in before]
+        out: dict[str, str | None] = {}
+        for place, key in dict(mentioned).items():  # a copy: searches add to it meanwhile
+            if key is None:
+                out[place] = self.mentioning(new, place, added)
+            elif key in live:
+                out[place] = key
+        return out
 
     def records(self, index: LexicalIndex, positions: Iterable[int]) -> dict[str, StoredChunk]:
         """The chunks at ``positions``, read from their plans' record files (one open per plan)."""

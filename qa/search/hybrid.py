@@ -90,7 +90,8 @@ class HybridSearcher:
             else:
                 self.lexicon.persist()  # five commits in a row overtook the reads: serve the last one read
             plans = {d: dataclasses.replace(bare[d], mentioned_years=frozenset(index.plans[d].segment.years)) for d in active if d in index.plans}
-            self._snapshot = _Snapshot(signature, index, plans, active, generation)
+            mentioned = self.lexicon.carried_mentions(snapshot.index, index, snapshot.mentioned)
+            self._snapshot = _Snapshot(signature, index, plans, active, generation, mentioned)
         finally:
             self._lock.release()
         if index.needs_merge or (self.lexicon.files.root is not None and not self.lexicon.base_current):
@@ -105,7 +106,7 @@ class HybridSearcher:
             with self._lock:
                 if self._snapshot.index is not index:
                     return
-                self._snapshot = dataclasses.replace(self._snapshot, index=merged, mentioned={})
+                self._snapshot = dataclasses.replace(self._snapshot, index=merged)  # the same plans: what they name holds
                 self.lexicon.save_base(merged, places)
                 self.lexicon.base_current = True
             self.lexicon.files.prune(p.segment.key for p in merged.plans.values())
@@ -184,10 +185,9 @@ class HybridSearcher:
     def _mentioned_in_corpus(self, place: str) -> bool:
         """A place named inside some clause (于都县 in the Ganzhou plan) is not 'uncovered'."""
         snapshot = self._snapshot
-        found = snapshot.mentioned.get(place)
-        if found is None and snapshot.index is not None:  # place names hold no newline: a search of each clause in turn
-            found = snapshot.mentioned[place] = self.lexicon.mentions(snapshot.index, place)
-        return bool(found)
+        if place not in snapshot.mentioned and snapshot.index is not None:  # place names hold no newline: each clause in turn
+            snapshot.mentioned[place] = self.lexicon.mentioning(snapshot.index, place)
+        return snapshot.mentioned.get(place) is not None
 
     def _allowed_docs(self, filters: Filters) -> set[str] | None:
         if not filters:
@@ -259,7 +259,7 @@ class _Snapshot:
     plans: dict[str, PlanInfo] = field(default_factory=dict)
     active: dict[str, str] = field(default_factory=dict)  # doc id -> committed content hash
     generation: str = ""  # the store's change token when this was read
-    mentioned: dict[str, bool] = field(default_factory=dict)  # place -> named in some clause (filled on demand)
+    mentioned: dict[str, str | None] = field(default_factory=dict)  # place -> key of a plan naming it, None: none (on demand)
 
 
 def _signature(records: dict[str, Any]) -> tuple:
