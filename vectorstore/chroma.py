@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 
 ADD_BATCH = 256
 GET_BATCH = 200
+PLANS_PER_READ = 50  # plans per read of their chunks (~2,500 chunks of typical plans)
 BULK_BATCH = 5000  # chunks per upsert in a bulk load (Chroma's own maximum is ~5,400 embedded)
 
 
@@ -329,24 +330,24 @@ class ChromaClauseStore:
     def all_chunks(self, active: dict[str, str] | None = None) -> list[StoredChunk]:
         """Every committed chunk: the lexical index is built from this.
 
-        ``active`` (doc id -> committed hash, default: read now) names the versions to read. Only chunks of those
-        hashes are fetched, so pages stay stable while an ingest adds or removes chunks of other versions.
+        ``active`` (doc id -> committed hash, default: read now) names the versions to read. They are read some
+        plans at a time by doc id and hash, with no paging: a page at an offset costs Chroma the rows before it
+        (a filtered 1,000-chunk page took 0.5-0.9 s at 100k clauses, every clause read 70 s; at 1M, hours), while
+        a read by plan costs its own rows whatever the store holds. Chunks of other versions (an ingest writing
+        one) are never fetched.
         """
         chunks, _ = self._open()
         active = active if active is not None else {r.doc_id: r.doc_hash for r in self.documents().values()}
-        if not active:
-            return []
-        where = {"doc_hash": {"$in": sorted(set(active.values()))}}
+        plans = list(active)
         out: list[StoredChunk] = []
-        offset = 0
-        while True:
-            got = self._call(chunks.get, where=where, include=["documents", "metadatas"], limit=1000, offset=offset)
+        for i in range(0, len(plans), PLANS_PER_READ):
+            part = plans[i : i + PLANS_PER_READ]
+            where = _and({"doc_id": {"$in": part}}, {"doc_hash": {"$in": sorted({active[d] for d in part})}})
+            got = self._call(chunks.get, where=where, include=["documents", "metadatas"])
             for cid, text, meta in zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=False):
                 if meta is not None and active.get(str(meta.get("doc_id"))) == meta.get("doc_hash"):  # None: deleted meanwhile
                     out.append(StoredChunk(cid, text, dict(meta)))
-            if len(got["ids"]) < 1000:
-                return out
-            offset += 1000
+        return out
 
     def query(
         self, vector: Sequence[float], k: int, doc_ids: Collection[str] | None = None, active: dict[str, str] | None = None,
