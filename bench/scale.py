@@ -161,15 +161,27 @@ def merged(path: Path, results: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(kept + results, key=lambda r: r["scale"])
 
 
-def table(results: list[dict[str, Any]]) -> str:
-    rows = ["| clauses | plans | start (no segments) s | start s | update s | search p50/p95 ms | ask p50/p95 ms | RSS MB | load |",
-            "|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+def table(results: list[dict[str, Any]], mode: bool = False) -> str:
+    """The growth table (bench/README.md) of ``results``; with ``mode``, a first column says embedded or http."""
+    rows = [("| mode " if mode else "") + "| clauses | plans | start s | start, no segment files s | one-plan update s | search p50 / p95 ms | ask p50 / p95 ms | RSS MB | load |",
+            ("|---" if mode else "") + "|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
     for r in results:
         server = f" + {r['chroma_server_rss_mb']:.0f}" if r.get("chroma_server_rss_mb") else ""
-        rows.append(f"| {r['chunks']:,} | {r['plans']:,} | {r['start_cold_s'] if r['start_cold_s'] is not None else '–'} | {r['start_s']} | {r['update_s']} | "
-                    f"{r['search']['p50_ms']} / {r['search']['p95_ms']} | {r['ask']['p50_ms']} / {r['ask']['p95_ms']} | "
+        cold = r["start_cold_s"] if r["start_cold_s"] is not None else "–"
+        rows.append((f"| {r['chroma']} " if mode else "") + f"| {r['chunks']:,} | {r['plans']:,} | {r['start_s']} | {cold} | {r['update_s']} | "
+                    f"{r['search']['p50_ms']:.0f} / {r['search']['p95_ms']:.0f} | {r['ask']['p50_ms']:.0f} / {r['ask']['p95_ms']:.0f} | "
                     f"{r['rss_mb']:.0f}{server} | {r['load_at_start'][0]}→{r['load_at_end'][0]} |")
     return "\n".join(rows)
+
+
+def report() -> str:
+    """The growth table of both committed result files, by mode then scale (``--report``)."""
+    results = []
+    for name in ("embedded", "http"):
+        path = RESULTS_DIR / f"scale-{name}.json"
+        if path.is_file():
+            results += json.loads(path.read_text(encoding="utf-8"))["results"]
+    return table(results, mode=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -189,7 +201,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--spawned", type=float, help=argparse.SUPPRESS)
     parser.add_argument("--chroma-port", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--report", action="store_true", help="print the growth table of bench/results/scale-*.json and stop")
     args = parser.parse_args(argv)
+    if args.report:
+        print(report())
+        return 0
     questions = gold_questions()[: args.questions]
     if args.child:
         chroma = {"chroma_mode": "http", "chroma_host": "127.0.0.1", "chroma_port": args.chroma_port} if args.chroma_port else None
