@@ -153,12 +153,14 @@ def run_scale(scale: int, args: argparse.Namespace) -> dict[str, Any]:
 
 def merged(path: Path, results: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The file's rows of other scales (each run of one scale keeps its own ``when`` and load) and these, by scale:
-    a 1M run takes an hour and need not repeat the 100k one."""
-    kept = []
-    if path.is_file():
-        measured = {r["scale"] for r in results}
-        kept = [r for r in json.loads(path.read_text(encoding="utf-8")).get("results", []) if r.get("scale") not in measured]
-    return sorted(kept + results, key=lambda r: r["scale"])
+    a 1M run takes an hour and need not repeat the 100k one. A row measured ``--no-cold`` keeps the file's cold
+    start of its scale (``start_cold_when`` says when that was measured)."""
+    before = {r.get("scale"): r for r in json.loads(path.read_text(encoding="utf-8")).get("results", [])} if path.is_file() else {}
+    for r in results:  # a --no-cold run keeps the cold start the file has for its scale, saying when it was measured
+        old = before.pop(r["scale"], None)
+        if r["start_cold_s"] is None and old is not None and old.get("start_cold_s") is not None:
+            r.update(start_cold_s=old["start_cold_s"], start_cold_index=old.get("start_cold_index"), start_cold_when=old.get("start_cold_when") or old.get("when"))
+    return sorted([*before.values(), *results], key=lambda r: r["scale"])
 
 
 def table(results: list[dict[str, Any]], mode: bool = False) -> str:

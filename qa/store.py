@@ -138,6 +138,9 @@ class ClauseStore(Protocol):
 
     def query(
         self, vector: Sequence[float], k: int, doc_ids: Collection[str] | None = None, active: dict[str, str] | None = None,
+        among: Sequence[str] | None = None,
     ) -> list[StoredChunk]:
-        """The ``k`` nearest chunks of the active versions to ``vector`` (cosine, best first), optionally of some plans only."""
+        """The ``k`` nearest chunks of the active versions to ``vector`` (cosine, best first), optionally of some plans
+        only; ``among`` (with ``doc_ids``) are those plans' chunk ids when the caller knows them, which lets a store
+        score a few plans' chunks exactly instead of filtering its whole index by metadata."""
         ...

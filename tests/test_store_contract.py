@@ -44,6 +44,28 @@ class TestEmbeddedChromaClauseStore(ClauseStoreContract):
         assert sorted(m["doc_id"] for m in store.iter_metadata()) == ["plan-a", "plan-b"]
 
 
+    def test_a_filtered_query_scored_exactly_from_the_plans_chunk_ids_finds_what_chroma_finds(self, store: ChromaClauseStore) -> None:
+        """``among`` (the plans' chunk ids, as the searcher knows them) reads those vectors by id and scores them here:
+        the same chunks, order and cosine scores as Chroma's own filtered query; a plan's chunk of another version
+        (an ingest writing it) never shows."""
+        import numpy as np
+
+        from tests.store_contract import chunk_meta, write
+
+        rng = np.random.default_rng(3)
+        ids = {d: write(store, d, "h1", rng.normal(size=(6, 8)).tolist()) for d in ("plan-a", "plan-b", "plan-c")}
+        chunks, _ = store._open()
+        chunks.upsert(ids=["plan-a:h2:0"], documents=["half-written"], embeddings=[[1.0] * 8], metadatas=[chunk_meta("plan-a", "h2", 0)])
+        query = [1.0] * 8
+        for k in (3, 12):
+            wanted = {"plan-a", "plan-c"}
+            chroma = store.query(query, k, doc_ids=wanted)
+            exact = store.query(query, k, doc_ids=wanted, among=ids["plan-a"] + ids["plan-c"] + ["plan-a:h2:0"])
+            assert [c.chunk_id for c in exact] == [c.chunk_id for c in chroma] and "plan-a:h2:0" not in [c.chunk_id for c in exact]
+            assert [round(c.score, 5) for c in exact] == [round(c.score, 5) for c in chroma]
+            assert [c.text for c in exact] == [c.text for c in chroma]
+        assert store.query(query, 3, doc_ids={"plan-b"}, among=[]) == []
+
     def test_a_bulk_load_stores_what_one_plan_at_a_time_stores(self, store: ChromaClauseStore, tmp_path: Path) -> None:
         """``load_documents`` (the bench corpora) writes the chunks and records ``write_document`` writes, in batches
         across plans, and moves the change token."""

@@ -118,6 +118,7 @@ class InMemoryClauseStore:
 
     def query(
         self, vector: Sequence[float], k: int, doc_ids: Collection[str] | None = None, active: dict[str, str] | None = None,
+        among: Sequence[str] | None = None,  # every chunk is scored exactly here anyway
     ) -> list[StoredChunk]:
         active = active if active is not None else {r.doc_id: r.doc_hash for r in self.documents().values()}
         with self._lock:

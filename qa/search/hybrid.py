@@ -225,7 +225,7 @@ class HybridSearcher:
         if self.mode in {"hybrid", "dense"}:
             t = time.perf_counter()
             vector = self.embeddings.embed_query(text)
-            dense = self.store.query(vector, depth, doc_ids=allowed, active=snapshot.active)
+            dense = self.store.query(vector, depth, doc_ids=allowed, active=snapshot.active, among=_chunk_ids(snapshot, allowed))
             timings["dense_ms"] = _ms(t)
         if self.mode in {"hybrid", "lexical"} and snapshot.index is not None:
             t = time.perf_counter()
@@ -260,6 +260,13 @@ class _Snapshot:
     active: dict[str, str] = field(default_factory=dict)  # doc id -> committed content hash
     generation: str = ""  # the store's change token when this was read
     mentioned: dict[str, str | None] = field(default_factory=dict)  # place -> key of a plan naming it, None: none (on demand)
+
+
+def _chunk_ids(snapshot: _Snapshot, allowed: set[str] | None) -> list[str] | None:
+    """The chunk ids of the ``allowed`` plans, from the lexical index (None: no filter, or no index to know them)."""
+    if allowed is None or snapshot.index is None or not all(d in snapshot.index.plans for d in allowed):
+        return None
+    return [cid for d in sorted(allowed) for cid in snapshot.index.plans[d].segment.chunk_ids]
 
 
 def _signature(records: dict[str, Any]) -> tuple:
