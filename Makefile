@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: setup run ingest serve test test-fast lint eval bench bench-full screenshots clean
+.PHONY: setup run ingest serve test test-fast lint eval bench bench-full bench-1m screenshots clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) (Python 3.11)"; exit 1; }
@@ -77,6 +77,13 @@ bench-full: setup
 	$(BIN)/python -m bench.scale --scale 10k --scale 100k --max-load 1.5
 	$(BIN)/python -m bench.scale --scale 10k --scale 100k --chroma http --max-load 1.5
 	$(BIN)/python -m bench.lexical_scale --from bench/.cache/corpus-100000-seed7-v1/lexical-embedded/planqa_e5-small-q4 --replicate 1 --replicate 10
+
+## The 1M-clause rows of the growth table (about 2 h here: the corpus build ~45 min, the first start cutting 1M
+## clauses, then the Chroma server run from the segment files that start left).
+bench-1m: setup
+	$(BIN)/python -m bench.corpus --scale 1M
+	$(BIN)/python -m bench.scale --scale 1M --repeat 1 --max-load 1.5
+	$(BIN)/python -m bench.scale --scale 1M --repeat 1 --chroma http --no-cold --max-load 1.5
 	$(BIN)/python -m bench.report --write
 
 clean:
