@@ -139,12 +139,9 @@ class Lexicon:
             self.files.save_manifest(self.tokenizer.place_words, self._pending_manifest)
             self._pending_manifest = None
 
-    def mentions(self, index: LexicalIndex, word: str) -> bool:
-        """Whether some live clause's search text contains ``word`` (reads the segments' text files)."""
-        return self.mentioning(index, word) is not None
-
     def mentioning(self, index: LexicalIndex, word: str, keys: Iterable[str] | None = None) -> str | None:
-        """The segment key of a plan (among ``keys``, default every live one) whose search texts contain ``word``."""
+        """The segment key of a plan (among ``keys``, default every live one) whose search texts contain ``word``
+        (reads the segments' text files); None when none does."""
         keys = (p.segment.key for p in index.plans.values()) if keys is None else keys
         return next((k for k in keys if word in self.files.texts(k)), None)
 
